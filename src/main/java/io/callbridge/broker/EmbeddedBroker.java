@@ -1,0 +1,213 @@
+package io.callbridge.broker;
+
+import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Embedded HiveMQ CE MQTT 5 broker with a single plain TCP listener and in-memory persistence.
+ * Free of CDI so that its lifecycle can be owned by whoever needs it.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+
+    // HiveMQ's own shutdown takes about 4 s; leave headroom on a loaded 2-core machine.
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final String host;
+    private final int port;
+    private final EmbeddedHiveMQ hiveMQ;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EmbeddedBroker(String host, int port, EmbeddedHiveMQ hiveMQ) {
+        this.host = host;
+        this.port = port;
+        this.hiveMQ = hiveMQ;
+    }
+
+    /**
+     * Starts HiveMQ CE on host:port, data under dataDir (created if missing).
+     * Blocks until started or throws after startTimeout.
+     */
+    public static EmbeddedBroker start(String host, int port, Path dataDir, Duration startTimeout)
+            throws BrokerStartException {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(startTimeout, "startTimeout");
+        // Port 0 would bind an ephemeral port that HiveMQ does not report back.
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port must be within 1..65535, was " + port);
+        }
+        if (startTimeout.isNegative() || startTimeout.isZero()) {
+            throw new IllegalArgumentException("startTimeout must be positive, was " + startTimeout);
+        }
+
+        InetAddress bindAddress = resolve(host, port);
+        // HiveMQ reports a taken port only as a bare UnrecoverableException (reason in its log), so check first.
+        ensurePortFree(host, port, bindAddress);
+
+        Path root = dataDir.resolve("hivemq");
+        Path confDir = root.resolve("conf");
+        Path dataFolder = root.resolve("data");
+        Path extensionsDir = root.resolve("extensions");
+        try {
+            Files.createDirectories(confDir);
+            Files.createDirectories(dataFolder);
+            Files.createDirectories(extensionsDir);
+            Files.writeString(confDir.resolve("config.xml"), configXml(host, port), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new BrokerStartException(host, port, "cannot prepare HiveMQ folders under " + root + ": " + e, e);
+        }
+
+        // Device topics are "$thing/..."; HiveMQ CE otherwise disconnects such publishers (reason 130).
+        InternalConfigurations.MQTT_ALLOW_DOLLAR_TOPICS.set(true);
+
+        EmbeddedHiveMQ hiveMQ;
+        try {
+            hiveMQ = EmbeddedHiveMQ.builder()
+                    .withConfigurationFolder(confDir)
+                    .withDataFolder(dataFolder)
+                    .withExtensionsFolder(extensionsDir)
+                    .withoutLoggingBootstrap()
+                    .build();
+        } catch (RuntimeException | LinkageError e) {
+            throw new BrokerStartException(host, port, "cannot create HiveMQ: " + e, e);
+        }
+
+        LOG.info("Starting embedded MQTT broker on {}:{} (data under {})", host, port, root);
+        long startedAt = System.nanoTime();
+        try {
+            // A bootstrap Error can leave this future pending forever, hence the bounded wait.
+            hiveMQ.start().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            closeHiveMQ(hiveMQ, host, port);
+            throw new BrokerStartException(host, port, "HiveMQ did not start within " + startTimeout, e);
+        } catch (ExecutionException e) {
+            closeHiveMQ(hiveMQ, host, port);
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new BrokerStartException(host, port, "HiveMQ failed to start (see its log): " + cause, cause);
+        } catch (InterruptedException e) {
+            closeHiveMQ(hiveMQ, host, port);
+            Thread.currentThread().interrupt();
+            throw new BrokerStartException(host, port, "interrupted while waiting for HiveMQ to start", e);
+        }
+        LOG.info("Embedded MQTT broker listening on {}:{} after {} ms", host, port,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt));
+        return new EmbeddedBroker(host, port, hiveMQ);
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** "tcp://host:port", the form Paho expects. */
+    public String url() {
+        String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+        return "tcp://" + h + ":" + port;
+    }
+
+    /** Stops the broker and waits a bounded time for it; idempotent and never throws. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("Stopping embedded MQTT broker on {}:{}", host, port);
+        closeHiveMQ(hiveMQ, host, port);
+    }
+
+    private static InetAddress resolve(String host, int port) throws BrokerStartException {
+        try {
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException | SecurityException e) {
+            throw new BrokerStartException(host, port, "cannot resolve host: " + e.getMessage(), e);
+        }
+    }
+
+    private static void ensurePortFree(String host, int port, InetAddress bindAddress) throws BrokerStartException {
+        try (ServerSocket probe = new ServerSocket()) {
+            // Same SO_REUSEADDR as Netty: a TIME_WAIT leftover must not count as "in use".
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(bindAddress, port));
+        } catch (BindException e) {
+            throw new BrokerStartException(host, port, "cannot bind port " + port + ": " + e.getMessage(), e);
+        } catch (IOException | SecurityException e) {
+            throw new BrokerStartException(host, port, "cannot bind: " + e, e);
+        }
+    }
+
+    // EmbeddedHiveMQ.close() waits without a bound, so run it aside and give up after STOP_TIMEOUT.
+    private static void closeHiveMQ(EmbeddedHiveMQ hiveMQ, String host, int port) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread stopper = new Thread(() -> {
+            try {
+                hiveMQ.close();
+                done.complete(null);
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        }, "embedded-broker-stop-" + port);
+        stopper.setDaemon(true);
+        try {
+            stopper.start();
+            done.get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("Embedded MQTT broker on {}:{} stopped", host, port);
+        } catch (TimeoutException e) {
+            LOG.warn("Embedded MQTT broker on {}:{} did not stop within {}; continuing", host, port, STOP_TIMEOUT);
+        } catch (ExecutionException e) {
+            LOG.warn("Error while stopping embedded MQTT broker on {}:{}", host, port, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.warn("Interrupted while stopping embedded MQTT broker on {}:{}", host, port);
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot stop embedded MQTT broker on {}:{}", host, port, e);
+        }
+    }
+
+    static String configXml(String host, int port) {
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <hivemq>
+                    <listeners>
+                        <tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                        </tcp-listener>
+                    </listeners>
+                    <persistence>
+                        <mode>in-memory</mode>
+                    </persistence>
+                    <anonymous-usage-statistics>
+                        <enabled>false</enabled>
+                    </anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(port, escapeXml(host));
+    }
+
+    private static String escapeXml(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\"", "&quot;").replace("'", "&apos;");
+    }
+}

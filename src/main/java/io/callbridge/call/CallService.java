@@ -1,0 +1,78 @@
+package io.callbridge.call;
+
+import io.callbridge.thing.DeviceId;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Runs the engine against the store: read, decide, compare-and-set, and on a lost race read again and decide
+ * anew, so the loser gets the protocol's answer for the state the winner left.
+ */
+public final class CallService {
+
+    private static final int ATTEMPTS = 8;
+
+    private final CallEngine engine;
+    private final CallStore store;
+
+    public CallService(CallEngine engine, CallStore store) {
+        this.engine = engine;
+        this.store = store;
+    }
+
+    public CallStore store() {
+        return store;
+    }
+
+    public Decision report(DeviceReport report) {
+        return decide(() -> engine.onReport(report, store.deviceState(report.device()).orElse(null),
+                store.active(report.device()).orElse(null), () -> store.boundUsers(report.device())));
+    }
+
+    public Decision app(AppCommand command) {
+        return decide(() -> engine.onApp(command, store.active(command.device()).orElse(null)));
+    }
+
+    /** Fires every deadline that is due; returns the decisions that changed a call. */
+    public List<Decision> fireDeadlines(int limit) {
+        return store.due(engine.now(), limit).stream()
+                .map(c -> decide(() -> store.find(c.id()).map(engine::onDeadline).orElse(unchanged())))
+                .filter(d -> !d.unchanged())
+                .toList();
+    }
+
+    /** The device's media ended or broke ({@code lost}), or came back; no active call: nothing. */
+    public Decision media(DeviceId device, boolean lost) {
+        return decide(() -> engine.onMedia(store.active(device).orElse(null), lost));
+    }
+
+    /** A control_reply from the device; empty when the token is not one of ours or its call is unknown. */
+    public Optional<Decision> controlReply(DeviceId device, String clientToken, int code, String status) {
+        String callId = CallEngine.callIdOfControlToken(clientToken);
+        if (callId == null) {
+            return Optional.empty();
+        }
+        Function<Call, Decision> onReply = c -> engine.onControlReply(c, clientToken, code, status);
+        Optional<Call> call = store.find(callId).filter(c -> c.device().equals(device));
+        if (call.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(decide(() -> store.find(callId).map(onReply).orElse(unchanged())));
+    }
+
+    private Decision decide(java.util.function.Supplier<Decision> attempt) {
+        for (int i = 0; i < ATTEMPTS; i++) {
+            Decision d = attempt.get();
+            if (d.refused() || d.unchanged() || store.commit(d)) {
+                return d;
+            }
+        }
+        throw new IllegalStateException("call store kept changing under " + ATTEMPTS + " attempts");
+    }
+
+    private static Decision unchanged() {
+        return new Decision(null, null, null, null, List.of(), null);
+    }
+}

@@ -1,0 +1,47 @@
+package io.callbridge.call;
+
+import io.callbridge.thing.DeviceId;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where calls and device states live. Writes are compare-and-set on versions, so two writers (threads, or
+ * instances sharing a database) can never both win a transition.
+ */
+public interface CallStore {
+
+    Optional<Call> find(String callId);
+
+    /** The device's call that has not ended, if any. */
+    Optional<Call> active(DeviceId device);
+
+    /** Calls matching the query, newest first. */
+    List<Call> search(CallQuery query);
+
+    /** The device's calls, newest first. */
+    default List<Call> byDevice(DeviceId device, int limit) {
+        return search(CallQuery.ofDevice(device, limit));
+    }
+
+    /** App users bound to the device: they ring when the device calls without naming anyone. */
+    List<String> boundUsers(DeviceId device);
+
+    /** Replaces the users bound to the device. */
+    void bindUsers(DeviceId device, List<String> users);
+
+    /** Whether the user is bound to the device or was ever a callee of one of its calls. */
+    boolean wasCallee(DeviceId device, String userId);
+
+    Optional<DeviceState> deviceState(DeviceId device);
+
+    /** Active calls whose deadline is at or before {@code now}. */
+    List<Call> due(Instant now, int limit);
+
+    /**
+     * Writes the decision's call and device state if what is stored is still what the decision started from
+     * (same versions, and no other active call for the device); false when another writer got there first.
+     */
+    boolean commit(Decision decision);
+}

@@ -1,0 +1,94 @@
+package io.callbridge.camel;
+
+import io.callbridge.api.ApiEnvelope;
+import io.callbridge.api.ApiException;
+import io.callbridge.api.ApiRequest;
+import io.callbridge.api.TokenApi;
+import io.callbridge.api.TokenVerifier;
+import io.callbridge.call.CallService;
+import io.callbridge.call.Decision;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.jboss.logging.Logger;
+
+/** The app-api and app-control routes' view of {@link TokenApi}: every outcome is a platform envelope. */
+@ApplicationScoped
+@Named("tokenApi")
+public class AppApiBean {
+
+    /** The API action of the request, or {@code error} when the request could not be read. */
+    public static final String ACTION = "CallBridgeAction";
+    private static final String REQUEST = "CallBridgeApiRequest";
+    private static final String REQUEST_ID = "CallBridgeRequestId";
+    private static final Logger LOG = Logger.getLogger(AppApiBean.class);
+
+    @Inject
+    CallService calls;
+
+    @Inject
+    TokenVerifier tokens;
+
+    private TokenApi api;
+
+    private TokenApi api() {
+        if (api == null) {
+            api = new TokenApi(calls, tokens);
+        }
+        return api;
+    }
+
+    public void parse(Exchange exchange) {
+        byte[] body = exchange.getMessage().getBody(byte[].class);
+        exchange.setProperty(REQUEST_ID, TokenApi.requestId(body == null ? new byte[0] : body));
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            ApiRequest request = api().parse(body == null ? new byte[0] : body);
+            exchange.setProperty(REQUEST, request);
+            exchange.getMessage().setHeader(ACTION, request.action());
+            exchange.getMessage().setHeader(DeviceGateway.DEVICE, request.device().toString());
+        } catch (ApiException e) {
+            exchange.getMessage().setHeader(ACTION, "error");
+            fail(exchange, e);
+        }
+    }
+
+    /** Step 3. On success the decision's effects (control to the device, events) are left for the route. */
+    public void control(Exchange exchange) {
+        ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
+        try {
+            Decision decision = api().control(request);
+            exchange.setProperty(DeviceGateway.DECISION, decision);
+            exchange.getMessage().setHeader(DeviceGateway.CALL_ID, decision.call().id());
+            exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), ""));
+        } catch (ApiException e) {
+            LOG.infof("%s for %s refused: %s %s", TokenApi.CONTROL, request.device(), e.code(), e.getMessage());
+            fail(exchange, e);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s for %s failed", TokenApi.CONTROL, request.device());
+            fail(exchange, new ApiException(ApiException.INTERNAL_ERROR, "internal error"));
+        }
+    }
+
+    public void deviceData(Exchange exchange) {
+        ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
+        try {
+            exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), api().deviceData(request)));
+        } catch (ApiException e) {
+            fail(exchange, e);
+        }
+    }
+
+    public void unknownAction(Exchange exchange) {
+        String action = exchange.getMessage().getHeader(ACTION, String.class);
+        fail(exchange, new ApiException(ApiException.INVALID_ACTION, "unknown Action " + action + "; this API serves "
+                + TokenApi.CONTROL + " and " + TokenApi.GET_DATA));
+    }
+
+    private static void fail(Exchange exchange, ApiException e) {
+        exchange.getMessage().setBody(ApiEnvelope.error(exchange.getProperty(REQUEST_ID, String.class), e.code(),
+                e.getMessage()));
+    }
+}

@@ -1,0 +1,114 @@
+package io.callbridge.camel;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every {@code callbridge.*} key. Defaults and documentation live in the top-level application.properties and README. */
+@ConfigMapping(prefix = "callbridge")
+public interface CallBridgeConfig {
+
+    Mqtt mqtt();
+
+    CallTimes call();
+
+    Auth auth();
+
+    Webhooks webhooks();
+
+    String dataDir();
+
+    Cluster cluster();
+
+    interface Cluster {
+        /** Instances with the same group share device reports (MQTT shared subscription). */
+        Optional<String> group();
+    }
+
+    interface Mqtt {
+        /** An external broker; when absent, CallBridge starts its embedded one. */
+        Optional<String> brokerUrl();
+
+        Embedded embedded();
+
+        String clientId();
+
+        Optional<String> username();
+
+        Optional<String> password();
+
+        Duration maxReconnectDelay();
+
+        long sessionExpirySeconds();
+
+        /** Derived from callbridge.cluster.group by {@link UplinkTopic}; set it only to override. */
+        String uplinkTopic();
+    }
+
+    interface Embedded {
+        String host();
+
+        int port();
+    }
+
+    interface CallTimes {
+        Duration ringTimeout();
+
+        Duration connectTimeout();
+
+        /** How long a connected call outlives its media (voice closed, link lost) before it ends INTERRUPTED. */
+        Duration mediaGrace();
+    }
+
+    P2p p2p();
+
+    /** The P2P signaling relay (the p2p component). */
+    interface P2p {
+        String host();
+
+        int port();
+
+        Duration commandTimeout();
+
+        int maxAppsPerDevice();
+
+        Duration idleTimeout();
+
+        Duration pingInterval();
+    }
+
+    interface Auth {
+        /** Access token to user id: {@code callbridge.auth.tokens.<token>=<userId>}. */
+        @WithDefault("")
+        Map<String, String> tokens();
+    }
+
+    interface Webhooks {
+        Optional<List<String>> url();
+
+        Optional<String> secret();
+
+        Duration connectTimeout();
+
+        Duration timeout();
+
+        /** Ringing-time events: worthless once the ring is over. */
+        Retries urgent();
+
+        /** Record events such as call.ended. */
+        Retries record();
+    }
+
+    /** How the outbox retries a class of events: first delay, doubling up to the max, for this long. */
+    interface Retries {
+        Duration retryDelay();
+
+        Duration maxRetryDelay();
+
+        Duration retryFor();
+    }
+}

@@ -1,0 +1,150 @@
+package io.callbridge.camel;
+
+import io.callbridge.call.CallService;
+import io.callbridge.call.Decision;
+import io.callbridge.call.DeviceReport;
+import io.callbridge.call.DeviceState;
+import io.callbridge.call.Effect;
+import io.callbridge.call.Refusal;
+import io.callbridge.thing.DeviceId;
+import io.callbridge.thing.ThingCodec;
+import io.callbridge.thing.ThingException;
+import io.callbridge.thing.ThingMessage;
+import io.callbridge.thing.Topics;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Named;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.jboss.logging.Logger;
+
+import java.util.Map;
+
+/**
+ * The device side of the thing model, for the device-* routes: turns MQTT messages into engine inputs and
+ * engine decisions into replies and controls on the device's down topic.
+ */
+@ApplicationScoped
+@Named("deviceGateway")
+public class DeviceGateway {
+
+    /** The device a message came from or goes to, as {@code ProductId/DeviceName}. */
+    public static final String DEVICE = "CallBridgeDevice";
+    /** The thing-model method of an incoming message, or {@code malformed}. */
+    public static final String METHOD = "CallBridgeMethod";
+    /** The call a message belongs to, when there is one. */
+    public static final String CALL_ID = "CallBridgeCallId";
+    public static final String DECISION = "CallBridgeDecision";
+    private static final String MESSAGE = "CallBridgeThingMessage";
+
+    private static final Logger LOG = Logger.getLogger(DeviceGateway.class);
+
+    @Inject
+    CallService calls;
+
+    /** Reads an up message; a malformed one gets its error reply in the body, ready for the downlink. */
+    public void parse(Exchange exchange) {
+        String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
+        DeviceId device = Topics.deviceOfUpProperty(topic).orElse(null);
+        if (device == null) {
+            LOG.warnf("Dropped a message on %s: not a $thing/up/property/{ProductId}/{DeviceName} topic", topic);
+            exchange.getMessage().setHeader(METHOD, "ignored");
+            return;
+        }
+        exchange.getMessage().setHeader(DEVICE, device.toString());
+        try {
+            ThingMessage message = ThingCodec.parse(exchange.getMessage().getBody(byte[].class));
+            exchange.setProperty(MESSAGE, message);
+            exchange.getMessage().setHeader(METHOD, message.method());
+        } catch (ThingException e) {
+            LOG.infof("Refused a message from %s: %s", device, e.getMessage());
+            exchange.getMessage().setHeader(METHOD, "malformed");
+            down(exchange, device, ThingCodec.reply("report", null, e.code(), e.getMessage()));
+        }
+    }
+
+    /** Steps 2, 4.2, 6 and 9: the device's call status goes through the engine; the body becomes the report_reply. */
+    public void report(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        Decision decision;
+        try {
+            decision = calls.report(new DeviceReport(device, message.clientToken(), message.timestamp(),
+                    message.params()));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Report from %s failed", device);
+            down(exchange, device, ThingCodec.reply("report", message.clientToken(), ThingException.INTERNAL,
+                    "internal error: " + e.getMessage()));
+            return;
+        }
+        exchange.setProperty(DECISION, decision);
+        if (decision.call() != null) {
+            exchange.getMessage().setHeader(CALL_ID, decision.call().id());
+        }
+        if (decision.refused()) {
+            LOG.infof("Refused a report from %s: %s", device, decision.refusal().message());
+            down(exchange, device, ThingCodec.reply("report", message.clientToken(), code(decision.refusal()),
+                    decision.refusal().message()));
+        } else {
+            down(exchange, device, ThingCodec.reply("report", message.clientToken(), 0, "success"));
+        }
+    }
+
+    /** The device asks for its last reported values (it checks the backend agrees it is idle). */
+    public void getStatus(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        Map<String, Object> reported = calls.store().deviceState(device).map(DeviceState::values).orElse(Map.of());
+        down(exchange, device, ThingCodec.getStatusReply(message.clientToken(), message.type(), reported));
+    }
+
+    /** A control_reply: a non-zero code means our control was not applied, which becomes an event. */
+    public void controlReply(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        int code = message.code() == null ? 0 : message.code();
+        calls.controlReply(device, message.clientToken(), code, message.status()).ifPresentOrElse(
+                d -> exchange.setProperty(DECISION, d),
+                () -> {
+                    if (code != 0) {
+                        LOG.warnf("control_reply %d from %s for unknown control %s", code, device,
+                                message.clientToken());
+                    }
+                });
+    }
+
+    /** Any other method: answered with an error so the device is not left waiting. */
+    public void unsupported(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        down(exchange, device(exchange), ThingCodec.reply(message.method(), message.clientToken(),
+                ThingException.UNSUPPORTED, "method " + message.method() + " is not handled on the property topic"));
+    }
+
+    /** Step 4.1: an engine's control effect becomes the control message on the device's down topic. */
+    public void control(Exchange exchange) {
+        Effect.Control control = exchange.getMessage().getBody(Effect.Control.class);
+        exchange.getMessage().setHeader(DEVICE, control.device().toString());
+        down(exchange, control.device(), ThingCodec.control(control.clientToken(), control.params()));
+    }
+
+    private static void down(Exchange exchange, DeviceId device, byte[] payload) {
+        exchange.getMessage().setBody(payload);
+        exchange.getMessage().setHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, Topics.downProperty(device));
+    }
+
+    private static ThingMessage message(Exchange exchange) {
+        return exchange.getProperty(MESSAGE, ThingMessage.class);
+    }
+
+    private static DeviceId device(Exchange exchange) {
+        return DeviceId.parse(exchange.getMessage().getHeader(DEVICE, String.class));
+    }
+
+    static int code(Refusal refusal) {
+        return switch (refusal.kind()) {
+            case INVALID -> ThingException.INVALID_VALUE;
+            case UNSUPPORTED -> ThingException.UNSUPPORTED;
+            default -> ThingException.CONFLICT;
+        };
+    }
+}

@@ -1,0 +1,77 @@
+package io.callbridge.p2p;
+
+import io.callbridge.thing.DeviceId;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.annotations.Component;
+import org.apache.camel.support.DefaultComponent;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code p2p} component: an open relay for the P2P signaling of a call. {@code from("p2p:*")} receives relay
+ * events (filtered by device with {@code p2p:ProductId/DeviceName}); {@code to("p2p:ProductId/DeviceName?cmd=...")}
+ * asks a connected device and returns its answer. The relay starts with the component.
+ */
+@Component("p2p")
+public class P2pComponent extends DefaultComponent {
+
+    @Metadata
+    private P2pConfiguration configuration = new P2pConfiguration();
+    @Metadata(description = "Decides which app may connect to which device, from its access token."
+            + " Without one, every app is refused.", autowired = true)
+    private P2pRelay.AppAuthenticator authenticator;
+
+    private P2pRelay relay;
+
+    public P2pConfiguration getConfiguration() {
+        return configuration;
+    }
+
+    /** The relay's settings. */
+    public void setConfiguration(P2pConfiguration configuration) {
+        this.configuration = configuration;
+    }
+
+    public P2pRelay.AppAuthenticator getAuthenticator() {
+        return authenticator;
+    }
+
+    /** Who an app is, from its access token, if it may talk to that device. */
+    public void setAuthenticator(P2pRelay.AppAuthenticator authenticator) {
+        this.authenticator = authenticator;
+    }
+
+    /** The running relay (started with the component). */
+    public synchronized P2pRelay relay() {
+        if (relay == null) {
+            P2pRelay.AppAuthenticator auth = authenticator != null ? authenticator : (token, device) -> Optional.empty();
+            relay = new P2pRelay(configuration.settings(), auth, null).start();
+        }
+        return relay;
+    }
+
+    @Override
+    protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
+        DeviceId device = "*".equals(remaining) || remaining.isEmpty() ? null : DeviceId.parse(remaining);
+        P2pEndpoint endpoint = new P2pEndpoint(uri, this, device);
+        setProperties(endpoint, parameters);
+        return endpoint;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        super.doStart();
+        relay();
+    }
+
+    @Override
+    protected synchronized void doStop() throws Exception {
+        if (relay != null) {
+            relay.close();
+            relay = null;
+        }
+        super.doStop();
+    }
+}

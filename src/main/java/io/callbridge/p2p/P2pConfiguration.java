@@ -1,0 +1,85 @@
+package io.callbridge.p2p;
+
+import org.apache.camel.spi.Metadata;
+import org.apache.camel.spi.UriParam;
+import org.apache.camel.spi.UriParams;
+
+import java.time.Duration;
+
+/** The relay's settings, set on the component (one relay per component). */
+@UriParams
+public class P2pConfiguration implements Cloneable {
+
+    @UriParam(defaultValue = "127.0.0.1")
+    private String host = "127.0.0.1";
+    @UriParam(defaultValue = "8090")
+    private int port = 8090;
+    @UriParam(defaultValue = "5000", javaType = "java.time.Duration")
+    private long commandTimeout = 5000;
+    @UriParam(defaultValue = "4")
+    private int maxAppsPerDevice = 4;
+    @UriParam(defaultValue = "60000", javaType = "java.time.Duration")
+    private long idleTimeout = 60000;
+    @UriParam(defaultValue = "20000", javaType = "java.time.Duration")
+    @Metadata(description = "How often the relay pings every connection")
+    private long pingInterval = 20000;
+
+    public String getHost() {
+        return host;
+    }
+
+    /** Address the relay's WebSocket server binds. */
+    public void setHost(String host) {
+        this.host = host;
+    }
+
+    public int getPort() {
+        return port;
+    }
+
+    /** Port of the relay's WebSocket server (0: any free port). */
+    public void setPort(int port) {
+        this.port = port;
+    }
+
+    public long getCommandTimeout() {
+        return commandTimeout;
+    }
+
+    /** Milliseconds a device has to answer a command before the "no answer" event (1007). */
+    public void setCommandTimeout(long commandTimeout) {
+        this.commandTimeout = commandTimeout;
+    }
+
+    public int getMaxAppsPerDevice() {
+        return maxAppsPerDevice;
+    }
+
+    /** Apps one device serves at once; the next one is refused with status 405 and close code 1008. */
+    public void setMaxAppsPerDevice(int maxAppsPerDevice) {
+        this.maxAppsPerDevice = maxAppsPerDevice;
+    }
+
+    public long getIdleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Milliseconds without a frame or pong after which a connection is closed. */
+    public void setIdleTimeout(long idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    public long getPingInterval() {
+        return pingInterval;
+    }
+
+    /** Milliseconds between keepalive pings. */
+    public void setPingInterval(long pingInterval) {
+        this.pingInterval = pingInterval;
+    }
+
+    P2pRelay.Settings settings() {
+        return new P2pRelay.Settings(host, port, Duration.ofMillis(commandTimeout), maxAppsPerDevice,
+                Duration.ofMillis(idleTimeout), Duration.ofMillis(pingInterval));
+    }
+}

@@ -1,0 +1,581 @@
+package io.callbridge.p2p;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callbridge.thing.DeviceId;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import org.jboss.logging.Logger;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An open relay for the P2P signaling of a call (protocol steps 5, 7 and 8): devices and apps connect over
+ * WebSocket, text frames carry signaling as JSON, binary frames carry FLV media. The framing is in
+ * {@code docs/p2p.md}. Commands from an app go to its device and the answer comes back to that app; a command
+ * the device does not answer in time gets the "no answer" event (1007).
+ */
+public final class P2pRelay implements AutoCloseable {
+
+    /** Who an app is, from its access token, if it may talk to that device. */
+    @FunctionalInterface
+    public interface AppAuthenticator {
+        Optional<String> user(String accessToken, DeviceId device);
+    }
+
+    public record Settings(String host, int port, Duration commandTimeout, int maxAppsPerDevice,
+            Duration idleTimeout, Duration pingInterval) {
+    }
+
+    private static final Logger LOG = Logger.getLogger(P2pRelay.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Settings settings;
+    private final AppAuthenticator authenticator;
+    private final Vertx vertx;
+    private final boolean ownVertx;
+    private final List<java.util.function.Consumer<P2pEvent>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<DeviceId, DeviceSession> devices = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private HttpServer server;
+    private long pinger = -1;
+
+    public P2pRelay(Settings settings, AppAuthenticator authenticator, Vertx vertx) {
+        this.settings = settings;
+        this.authenticator = authenticator;
+        this.ownVertx = vertx == null;
+        this.vertx = vertx == null ? Vertx.vertx() : vertx;
+    }
+
+    public synchronized P2pRelay start() {
+        if (server != null) {
+            return this;
+        }
+        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+                .setMaxWebSocketMessageSize(1024 * 1024));
+        // Upgraded by hand: the path and the app's token are checked before the upgrade (a refusal is a plain HTTP
+        // status), and it works even where Quarkus has switched Vert.x's automatic WebSocket handling off.
+        s.requestHandler(this::request);
+        try {
+            server = s.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("P2P relay cannot listen on " + settings.host() + ":" + settings.port()
+                    + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+        }
+        pinger = vertx.setPeriodic(settings.pingInterval().toMillis(), t -> keepAlive());
+        LOG.infof("P2P relay: devices connect to ws://%s:%d/p2p/device/{ProductId}/{DeviceName}, apps to"
+                + " /p2p/app/{ProductId}/{DeviceName}", settings.host(), port());
+        return this;
+    }
+
+    public int port() {
+        return server == null ? -1 : server.actualPort();
+    }
+
+    public void addListener(java.util.function.Consumer<P2pEvent> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(java.util.function.Consumer<P2pEvent> listener) {
+        listeners.remove(listener);
+    }
+
+    public boolean deviceConnected(DeviceId device) {
+        return devices.containsKey(device);
+    }
+
+    /** Asks a connected device; completes with its answer, or fails with a {@link P2pException} (no device, 1007). */
+    public CompletableFuture<String> command(DeviceId device, String command) {
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        DeviceSession d = devices.get(device);
+        if (d == null) {
+            answer.completeExceptionally(new P2pException(P2pEvent.LINK_BROKEN, "device " + device + " is not connected"));
+            return answer;
+        }
+        d.send(null, null, command, answer);
+        return answer;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (pinger >= 0) {
+            vertx.cancelTimer(pinger);
+        }
+        for (DeviceSession d : devices.values()) {
+            d.apps.values().forEach(a -> a.ws.close((short) 1001, "relay shutting down"));
+            d.ws.close((short) 1001, "relay shutting down");
+        }
+        if (server != null) {
+            try {
+                server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debugf("Closing the P2P relay: %s", e.getMessage());
+            }
+            server = null;
+        }
+        if (ownVertx) {
+            vertx.close();
+        }
+    }
+
+    // ---- connections ----
+
+    private void request(HttpServerRequest req) {
+        if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+            req.response().setStatusCode(426)
+                    .end("WebSocket only: /p2p/device/{ProductId}/{DeviceName} or /p2p/app/{ProductId}/{DeviceName}");
+            return;
+        }
+        String[] path = req.path().split("/", -1);
+        // "", "p2p", "device"|"app", ProductId, DeviceName
+        DeviceId device;
+        try {
+            if (path.length != 5 || !path[1].equals("p2p") || !(path[2].equals("device") || path[2].equals("app"))) {
+                throw new IllegalArgumentException("path must be /p2p/device|app/{ProductId}/{DeviceName}");
+            }
+            device = new DeviceId(decode(path[3]), decode(path[4]));
+        } catch (IllegalArgumentException e) {
+            req.response().setStatusCode(400).end(e.getMessage());
+            return;
+        }
+        if (path[2].equals("device")) {
+            req.toWebSocket().onSuccess(ws -> deviceConnected(ws, device))
+                    .onFailure(e -> LOG.debugf("Device %s upgrade failed: %s", device, e.getMessage()));
+            return;
+        }
+        String token = bearer(req);
+        Optional<String> user = token == null ? Optional.empty() : authenticator.user(token, device);
+        if (user.isEmpty()) {
+            req.response().setStatusCode(401).end("an access token of a user bound to or called by " + device);
+            return;
+        }
+        req.toWebSocket().onSuccess(ws -> appConnected(ws, device, user.get()))
+                .onFailure(e -> LOG.debugf("App upgrade for %s failed: %s", device, e.getMessage()));
+    }
+
+    private void deviceConnected(ServerWebSocket ws, DeviceId device) {
+        DeviceSession session = new DeviceSession(device, ws);
+        DeviceSession previous = devices.put(device, session);
+        if (previous != null) {
+            // The device reconnected: its old link is dead; apps stay and now talk to the new one.
+            session.apps.putAll(previous.apps);
+            previous.replaced = true;
+            previous.ws.close((short) 1000, "replaced by a new connection");
+        }
+        ws.textMessageHandler(text -> session.fromDevice(text));
+        ws.binaryMessageHandler(data -> session.streamFromDevice(data));
+        ws.pongHandler(p -> session.touch());
+        ws.closeHandler(v -> session.lost());
+        emit(P2pEvent.of(P2pEvent.Type.DEVICE_CONNECTED, device, null, null));
+    }
+
+    private void appConnected(ServerWebSocket ws, DeviceId device, String user) {
+        DeviceSession d = devices.get(device);
+        if (d == null) {
+            refuse(ws, 404, "device " + device + " is not connected");
+            return;
+        }
+        if (d.apps.size() >= settings.maxAppsPerDevice()) {
+            refuse(ws, 405, "too many apps connected to " + device);
+            return;
+        }
+        AppSession app = new AppSession("app-" + ids.incrementAndGet(), user, device, ws);
+        d.apps.put(app.id, app);
+        ws.textMessageHandler(app::fromApp);
+        ws.binaryMessageHandler(app::voiceFromApp);
+        ws.pongHandler(p -> app.touch());
+        ws.closeHandler(v -> app.gone());
+        emit(P2pEvent.of(P2pEvent.Type.APP_CONNECTED, device, app.user, app.id));
+    }
+
+    private void refuse(ServerWebSocket ws, int status, String reason) {
+        ObjectNode frame = JSON.createObjectNode().put("type", "refused").put("status", status).put("reason", reason);
+        ws.writeTextMessage(frame.toString());
+        ws.close((short) P2pEvent.REFUSED, reason);
+    }
+
+    private void keepAlive() {
+        long now = System.currentTimeMillis();
+        for (DeviceSession d : devices.values()) {
+            ping(d.ws, d.lastSeen, now);
+            d.apps.values().forEach(a -> ping(a.ws, a.lastSeen, now));
+        }
+    }
+
+    private void ping(ServerWebSocket ws, long lastSeen, long now) {
+        if (now - lastSeen > settings.idleTimeout().toMillis()) {
+            ws.close((short) 1001, "idle for " + settings.idleTimeout().toSeconds() + " s");
+        } else if (!ws.isClosed()) {
+            ws.writePing(Buffer.buffer("p"));
+        }
+    }
+
+    private void emit(P2pEvent event) {
+        for (var l : listeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "A P2P event listener failed on %s", event.type());
+            }
+        }
+    }
+
+    private static String bearer(HttpServerRequest req) {
+        String header = req.getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return header.substring(7).trim();
+        }
+        return req.getParam("token");
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            JsonNode node = JSON.readTree(text);
+            return node != null && node.isObject() ? node : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static void error(ServerWebSocket ws, String id, String reason) {
+        ObjectNode frame = JSON.createObjectNode().put("type", "error").put("reason", reason);
+        if (id != null) {
+            frame.put("id", id);
+        }
+        ws.writeTextMessage(frame.toString());
+    }
+
+    // ---- sessions ----
+
+    /** A command in flight: from an app ({@code app}, {@code appId}) or from a route ({@code answer}). */
+    private record Pending(AppSession app, String appId, String command, CompletableFuture<String> answer, long timer) {
+    }
+
+    private final class DeviceSession {
+        final DeviceId device;
+        final ServerWebSocket ws;
+        final Map<String, AppSession> apps = new ConcurrentHashMap<>();
+        final Map<String, Pending> pending = new ConcurrentHashMap<>();
+        final Set<String> streaming = ConcurrentHashMap.newKeySet();
+        volatile String voiceOwner;
+        volatile FlvChecker voiceFlv;
+        volatile FlvChecker streamFlv;
+        volatile long lastSeen = System.currentTimeMillis();
+        volatile boolean replaced;
+
+        DeviceSession(DeviceId device, ServerWebSocket ws) {
+            this.device = device;
+            this.ws = ws;
+        }
+
+        void touch() {
+            lastSeen = System.currentTimeMillis();
+        }
+
+        void send(AppSession app, String appId, String command, CompletableFuture<String> answer) {
+            String rid = "r" + ids.incrementAndGet();
+            long timer = vertx.setTimer(settings.commandTimeout().toMillis(), t -> noAnswer(rid));
+            pending.put(rid, new Pending(app, appId, command, answer, timer));
+            ws.writeTextMessage(JSON.createObjectNode().put("type", "command").put("id", rid)
+                    .put("command", command).toString());
+            emit(P2pEvent.of(P2pEvent.Type.COMMAND, device, app == null ? null : app.user, app == null ? null : app.id)
+                    .withCommand(command, null));
+        }
+
+        void noAnswer(String rid) {
+            Pending p = pending.remove(rid);
+            if (p == null) {
+                return;
+            }
+            if (p.app() != null) {
+                p.app().ws.writeTextMessage(JSON.createObjectNode().put("type", "no-answer").put("id", p.appId())
+                        .put("code", P2pEvent.NO_ANSWER_CODE).toString());
+            }
+            if (p.answer() != null) {
+                p.answer().completeExceptionally(new P2pException(P2pEvent.NO_ANSWER_CODE, "device " + device
+                        + " gave no answer to " + p.command() + " within " + settings.commandTimeout().toMillis() + " ms"));
+            }
+            emit(P2pEvent.of(P2pEvent.Type.NO_ANSWER, device, p.app() == null ? null : p.app().user,
+                    p.app() == null ? null : p.app().id).withCommand(p.command(), null)
+                    .withCode(P2pEvent.NO_ANSWER_CODE, null));
+        }
+
+        void fromDevice(String text) {
+            touch();
+            JsonNode frame = parse(text);
+            if (frame == null) {
+                error(ws, null, "frames are JSON objects");
+                return;
+            }
+            switch (frame.path("type").asText()) {
+                case "answer" -> answer(frame.path("id").asText(), frame.path("answer").asText(null));
+                case "voice-close" -> closeVoice(true);
+                case "stream-close" -> closeStreams(P2pEvent.CLOSED, null);
+                default -> error(ws, frame.path("id").asText(null), "unknown frame type " + frame.path("type"));
+            }
+        }
+
+        void answer(String rid, String answer) {
+            Pending p = pending.remove(rid);
+            if (p == null) {
+                error(ws, rid, "no command " + rid + " is waiting (late or unknown)");
+                return;
+            }
+            vertx.cancelTimer(p.timer());
+            if (p.app() != null) {
+                p.app().ws.writeTextMessage(JSON.createObjectNode().put("type", "answer").put("id", p.appId())
+                        .put("answer", answer).toString());
+            }
+            if (p.answer() != null) {
+                p.answer().complete(answer);
+            }
+            emit(P2pEvent.of(P2pEvent.Type.ANSWER, device, p.app() == null ? null : p.app().user,
+                    p.app() == null ? null : p.app().id).withCommand(p.command(), answer));
+        }
+
+        void streamFromDevice(Buffer data) {
+            touch();
+            FlvChecker flv = streamFlv;
+            if (flv == null) {
+                flv = streamFlv = new FlvChecker();
+            }
+            FlvChecker.Result checked = flv.feed(data.getByteBuf().nioBuffer());
+            if (!checked.ok()) {
+                LOG.infof("Stream of %s is not FLV: %s", device, checked.reason());
+                closeStreams(P2pEvent.REFUSED, "the stream is not FLV: " + checked.reason());
+                return;
+            }
+            for (String id : streaming) {
+                AppSession app = apps.get(id);
+                if (app != null) {
+                    app.ws.writeBinaryMessage(data);
+                }
+            }
+        }
+
+        /** The voice send ends: from the device (8.1) or the app (8.2); the other side gets 1000/2000. */
+        void closeVoice(boolean byDevice) {
+            closeVoice(byDevice, P2pEvent.CLOSED, null);
+        }
+
+        /** With {@code reason} (media that is not FLV), both sides are told, with code 1008. */
+        void closeVoice(boolean byDevice, int code, String reason) {
+            String owner = voiceOwner;
+            voiceOwner = null;
+            voiceFlv = null;
+            if (owner == null) {
+                return;
+            }
+            AppSession app = apps.get(owner);
+            ObjectNode close = JSON.createObjectNode().put("type", "voice-close").put("code", code)
+                    .put("sub", P2pEvent.VOICE_SERVICE_CLOSED);
+            if (reason != null) {
+                close.put("reason", reason);
+            }
+            if ((byDevice || reason != null) && app != null) {
+                app.ws.writeTextMessage(close.toString());
+            }
+            if ((!byDevice || reason != null) && !ws.isClosed()) {
+                ws.writeTextMessage(close.toString());
+            }
+            emit(P2pEvent.of(P2pEvent.Type.VOICE_CLOSED, device, app == null ? null : app.user, owner)
+                    .withCode(code, P2pEvent.VOICE_SERVICE_CLOSED)
+                    .withCommand(byDevice ? "device" : "app", reason));
+        }
+
+        /** The device's stream ends for every app watching it: 1000/2001, or 1008 with a reason when refused. */
+        void closeStreams(int code, String reason) {
+            streamFlv = null;
+            for (String id : new ArrayList<>(streaming)) {
+                AppSession app = apps.get(id);
+                streaming.remove(id);
+                if (app != null) {
+                    ObjectNode close = JSON.createObjectNode().put("type", "stream-close").put("code", code)
+                            .put("sub", P2pEvent.STREAM_RECEIVE_CLOSED);
+                    if (reason != null) {
+                        close.put("reason", reason);
+                    }
+                    app.ws.writeTextMessage(close.toString());
+                    emit(P2pEvent.of(P2pEvent.Type.STREAM_CLOSED, device, app.user, app.id)
+                            .withCode(code, P2pEvent.STREAM_RECEIVE_CLOSED).withCommand(null, reason));
+                }
+            }
+            if (code != P2pEvent.CLOSED && !ws.isClosed()) {
+                ws.writeTextMessage(JSON.createObjectNode().put("type", "stream-close").put("code", code)
+                        .put("reason", reason).toString());
+            }
+        }
+
+        /** The device's link is gone: apps get 1003, commands in flight fail. */
+        void lost() {
+            if (replaced) {
+                return;
+            }
+            devices.remove(device, this);
+            for (String rid : new ArrayList<>(pending.keySet())) {
+                noAnswer(rid);
+            }
+            String owner = voiceOwner;
+            voiceOwner = null;
+            for (AppSession app : apps.values()) {
+                app.ws.writeTextMessage(JSON.createObjectNode().put("type", "close").put("code", P2pEvent.LINK_BROKEN)
+                        .put("reason", "device link lost").toString());
+                app.ws.close((short) 1001, "device link lost");
+            }
+            emit(P2pEvent.of(P2pEvent.Type.DEVICE_DISCONNECTED, device, null, owner)
+                    .withCode(P2pEvent.LINK_BROKEN, null)
+                    .withCommand(owner != null ? "voice" : null, null));
+        }
+    }
+
+    private final class AppSession {
+        final String id;
+        final String user;
+        final DeviceId device;
+        final ServerWebSocket ws;
+        volatile long lastSeen = System.currentTimeMillis();
+
+        AppSession(String id, String user, DeviceId device, ServerWebSocket ws) {
+            this.id = id;
+            this.user = user;
+            this.device = device;
+            this.ws = ws;
+        }
+
+        void touch() {
+            lastSeen = System.currentTimeMillis();
+        }
+
+        DeviceSession deviceSession() {
+            return devices.get(device);
+        }
+
+        void fromApp(String text) {
+            touch();
+            JsonNode frame = parse(text);
+            String fid = frame == null ? null : frame.path("id").asText(null);
+            DeviceSession d = deviceSession();
+            if (frame == null) {
+                error(ws, null, "frames are JSON objects");
+                return;
+            }
+            if (d == null) {
+                ws.writeTextMessage(JSON.createObjectNode().put("type", "close").put("code", P2pEvent.LINK_BROKEN)
+                        .put("reason", "device not connected").toString());
+                return;
+            }
+            switch (frame.path("type").asText()) {
+                case "command" -> {
+                    String command = frame.path("command").asText("");
+                    try {
+                        P2pCodec.parse(command);
+                    } catch (IllegalArgumentException e) {
+                        error(ws, fid, e.getMessage());
+                        return;
+                    }
+                    d.send(this, fid, command, null);
+                }
+                case "voice-open" -> openVoice(d, frame);
+                case "voice-close" -> {
+                    if (id.equals(d.voiceOwner)) {
+                        d.closeVoice(false);
+                    }
+                }
+                case "stream-open" -> {
+                    d.streaming.add(id);
+                    d.ws.writeTextMessage(JSON.createObjectNode().put("type", "stream-open")
+                            .put("channel", frame.path("channel").asInt(0))
+                            .put("quality", frame.path("quality").asText("standard")).toString());
+                    emit(P2pEvent.of(P2pEvent.Type.STREAM_OPENED, device, user, id));
+                }
+                case "stream-close" -> {
+                    if (d.streaming.remove(id)) {
+                        emit(P2pEvent.of(P2pEvent.Type.STREAM_CLOSED, device, user, id)
+                                .withCode(P2pEvent.CLOSED, P2pEvent.STREAM_RECEIVE_CLOSED));
+                    }
+                }
+                default -> error(ws, fid, "unknown frame type " + frame.path("type"));
+            }
+        }
+
+        /** One voice send per device: a second app is refused with status 1 (already talking). */
+        void openVoice(DeviceSession d, JsonNode frame) {
+            String calltype = frame.path("calltype").asText("");
+            if (!calltype.equals("video") && !calltype.equals("audio")) {
+                error(ws, frame.path("id").asText(null), "calltype must be video or audio");
+                return;
+            }
+            synchronized (d) {
+                if (d.voiceOwner != null && !d.voiceOwner.equals(id)) {
+                    ws.writeTextMessage(JSON.createObjectNode().put("type", "voice").put("status", 1)
+                            .put("reason", "the device is already talking").toString());
+                    return;
+                }
+                d.voiceOwner = id;
+                d.voiceFlv = new FlvChecker();
+            }
+            d.ws.writeTextMessage(JSON.createObjectNode().put("type", "voice-open")
+                    .put("channel", frame.path("channel").asInt(0)).put("calltype", calltype).toString());
+            ws.writeTextMessage(JSON.createObjectNode().put("type", "voice").put("status", 0).toString());
+            emit(P2pEvent.of(P2pEvent.Type.VOICE_OPENED, device, user, id).withCommand(calltype, null));
+        }
+
+        void voiceFromApp(Buffer data) {
+            touch();
+            DeviceSession d = deviceSession();
+            if (d == null || !id.equals(d.voiceOwner)) {
+                error(ws, null, "open a voice send before sending media");
+                return;
+            }
+            FlvChecker flv = d.voiceFlv;
+            FlvChecker.Result checked = flv == null ? null : flv.feed(data.getByteBuf().nioBuffer());
+            if (checked != null && !checked.ok()) {
+                LOG.infof("Voice of %s to %s is not FLV: %s", user, device, checked.reason());
+                d.closeVoice(false, P2pEvent.REFUSED, "the voice stream is not FLV: " + checked.reason());
+                return;
+            }
+            d.ws.writeBinaryMessage(data);
+        }
+
+        void gone() {
+            DeviceSession d = deviceSession();
+            if (d == null) {
+                return;
+            }
+            d.apps.remove(id);
+            if (id.equals(d.voiceOwner)) {
+                d.closeVoice(false);
+            }
+            d.streaming.remove(id);
+            d.pending.entrySet().removeIf(e -> {
+                if (e.getValue().app() == this) {
+                    vertx.cancelTimer(e.getValue().timer());
+                    return true;
+                }
+                return false;
+            });
+            emit(P2pEvent.of(P2pEvent.Type.APP_DISCONNECTED, device, user, id));
+        }
+    }
+}

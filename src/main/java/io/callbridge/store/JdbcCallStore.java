@@ -1,0 +1,356 @@
+package io.callbridge.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.callbridge.call.Call;
+import io.callbridge.call.CallEvent;
+import io.callbridge.call.CallQuery;
+import io.callbridge.call.CallState;
+import io.callbridge.call.CallStore;
+import io.callbridge.call.Decision;
+import io.callbridge.call.DeviceState;
+import io.callbridge.call.Effect;
+import io.callbridge.call.EndReason;
+import io.callbridge.thing.DeviceId;
+import io.callbridge.thing.Media;
+import io.callbridge.thing.UserIds;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Calls, device states and bindings in a relational database (H2 or PostgreSQL, same schema). A commit is one
+ * transaction: conditional updates on versions, the unique index on {@code active_device}, and the outbox rows
+ * of the decision's events, so that a lost race writes nothing at all.
+ */
+public final class JdbcCallStore implements CallStore {
+
+    /** Writes what a decision's events must leave behind (the webhook outbox), inside the commit's transaction. */
+    @FunctionalInterface
+    public interface EventWriter {
+        void write(Connection connection, CallEvent event) throws SQLException;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<LinkedHashMap<String, Map<String, Object>>> REPORTED = new TypeReference<>() {
+    };
+    private static final String CALL_COLUMNS = "id, device, active_device, media, state, caller_id, called_id, callees,"
+            + " rejected_by, answered_by, user_agent, created_at, accepted_at, connected_at, ended_at, reason,"
+            + " ended_by, deadline, version, seq";
+
+    private final DataSource db;
+    private final EventWriter events;
+
+    public JdbcCallStore(DataSource db, EventWriter events) {
+        this.db = db;
+        this.events = events;
+    }
+
+    @Override
+    public Optional<Call> find(String callId) {
+        return one("SELECT " + CALL_COLUMNS + " FROM calls WHERE id = ?", callId);
+    }
+
+    @Override
+    public Optional<Call> active(DeviceId device) {
+        return one("SELECT " + CALL_COLUMNS + " FROM calls WHERE active_device = ?", device.toString());
+    }
+
+    @Override
+    public List<Call> search(CallQuery q) {
+        StringBuilder sql = new StringBuilder("SELECT " + CALL_COLUMNS + " FROM calls c WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (q.device() != null) {
+            sql.append(" AND device = ?");
+            args.add(q.device().toString());
+        }
+        if (q.user() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM call_callees u WHERE u.call_id = c.id AND u.user_id = ?)");
+            args.add(q.user());
+        }
+        if (q.state() != null) {
+            sql.append(" AND state = ?");
+            args.add(q.state().name());
+        }
+        if (q.reason() != null) {
+            sql.append(" AND reason = ?");
+            args.add(q.reason().name());
+        }
+        if (q.from() != null) {
+            sql.append(" AND created_at >= ?");
+            args.add(q.from().toEpochMilli());
+        }
+        if (q.to() != null) {
+            sql.append(" AND created_at < ?");
+            args.add(q.to().toEpochMilli());
+        }
+        sql.append(" ORDER BY created_at DESC, id LIMIT ? OFFSET ?");
+        args.add(q.limit());
+        args.add(q.offset());
+        return calls(sql.toString(), args.toArray());
+    }
+
+    @Override
+    public List<String> boundUsers(DeviceId device) {
+        return Sql.query(db, "reading the users bound to " + device,
+                "SELECT user_id FROM device_users WHERE device = ? ORDER BY user_id", r -> r.getString(1),
+                device.toString());
+    }
+
+    @Override
+    public void bindUsers(DeviceId device, List<String> users) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM device_users WHERE device = ?");
+                    PreparedStatement ins = c.prepareStatement("INSERT INTO device_users (device, user_id) VALUES (?, ?)")) {
+                del.setString(1, device.toString());
+                del.executeUpdate();
+                for (String user : new LinkedHashSet<>(users)) {
+                    ins.setString(1, device.toString());
+                    ins.setString(2, user);
+                    ins.addBatch();
+                }
+                ins.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("binding users to " + device, e);
+        }
+    }
+
+    @Override
+    public boolean wasCallee(DeviceId device, String userId) {
+        String sql = "SELECT 1 FROM device_users WHERE device = ? AND user_id = ?"
+                + " UNION ALL SELECT 1 FROM calls c JOIN call_callees u ON u.call_id = c.id"
+                + " WHERE c.device = ? AND u.user_id = ?";
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, device.toString());
+            s.setString(2, userId);
+            s.setString(3, device.toString());
+            s.setString(4, userId);
+            s.setMaxRows(1);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("checking user " + userId + " on " + device, e);
+        }
+    }
+
+    @Override
+    public Optional<DeviceState> deviceState(DeviceId device) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT reported, last_report_at, last_report, version FROM device_states WHERE device = ?")) {
+            s.setString(1, device.toString());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                Map<String, DeviceState.Reported> reported = new LinkedHashMap<>();
+                JSON.readValue(r.getString(1), REPORTED).forEach((k, v) -> reported.put(k,
+                        new DeviceState.Reported(v.get("value"), ((Number) v.get("lastUpdate")).longValue())));
+                long lastAt = r.getLong(2);
+                Long lastReportAt = r.wasNull() ? null : lastAt;
+                return Optional.of(new DeviceState(device, reported, lastReportAt, r.getString(3), r.getLong(4)));
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new StoreException("reading the state of " + device, e);
+        }
+    }
+
+    @Override
+    public List<Call> due(Instant now, int limit) {
+        return calls("SELECT " + CALL_COLUMNS + " FROM calls WHERE active_device IS NOT NULL AND deadline <= ?"
+                + " ORDER BY deadline LIMIT ?", now.toEpochMilli(), limit);
+    }
+
+    @Override
+    public boolean commit(Decision d) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                boolean won = (d.stateAfter() == d.stateBefore() || writeState(c, d.stateBefore(), d.stateAfter()))
+                        && (d.after() == null || d.after() == d.before() || writeCall(c, d.before(), d.after()));
+                if (!won) {
+                    c.rollback();
+                    return false;
+                }
+                for (Effect effect : d.effects()) {
+                    if (effect instanceof Effect.Event e) {
+                        events.write(c, e.event());
+                    }
+                }
+                c.commit();
+                return true;
+            } catch (SQLException e) {
+                c.rollback();
+                if (isConflict(e)) {
+                    return false;
+                }
+                throw e;
+            } catch (RuntimeException | Error e) {
+                // Closing the connection is no rollback: a pool (Agroal) switches auto-commit back on, which
+                // commits the half-written transition.
+                try {
+                    c.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("writing a call transition", e);
+        }
+    }
+
+    private boolean writeState(Connection c, DeviceState before, DeviceState after) throws SQLException {
+        Map<String, Map<String, Object>> reported = new LinkedHashMap<>();
+        after.reported().forEach((k, v) -> {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("value", v.value());
+            entry.put("lastUpdate", v.lastUpdate());
+            reported.put(k, entry);
+        });
+        String json;
+        try {
+            json = JSON.writeValueAsString(reported);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("device state is not serialisable", e);
+        }
+        boolean insert = before == null || before.version() == 0;
+        String sql = insert
+                ? "INSERT INTO device_states (reported, last_report_at, last_report, version, device) VALUES (?, ?, ?, ?, ?)"
+                : "UPDATE device_states SET reported = ?, last_report_at = ?, last_report = ?, version = ?"
+                        + " WHERE device = ? AND version = ?";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, json);
+            setLong(s, 2, after.lastReportAt());
+            s.setString(3, after.lastReport());
+            s.setLong(4, after.version());
+            s.setString(5, after.device().toString());
+            if (!insert) {
+                s.setLong(6, before.version());
+            }
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    private boolean writeCall(Connection c, Call before, Call after) throws SQLException {
+        if (before == null) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO calls (" + CALL_COLUMNS + ")"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                bindCall(s, after, 1);
+                s.executeUpdate();
+            }
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO call_callees (call_id, user_id) VALUES (?, ?)")) {
+                for (String user : after.callees()) {
+                    s.setString(1, after.id());
+                    s.setString(2, user);
+                    s.addBatch();
+                }
+                s.executeBatch();
+            }
+            return true;
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE calls SET id = ?, device = ?, active_device = ?,"
+                + " media = ?, state = ?, caller_id = ?, called_id = ?, callees = ?, rejected_by = ?, answered_by = ?,"
+                + " user_agent = ?, created_at = ?, accepted_at = ?, connected_at = ?, ended_at = ?, reason = ?,"
+                + " ended_by = ?, deadline = ?, version = ?, seq = ? WHERE id = ? AND version = ?")) {
+            bindCall(s, after, 1);
+            s.setString(21, before.id());
+            s.setLong(22, before.version());
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    private static void bindCall(PreparedStatement s, Call call, int from) throws SQLException {
+        int i = from;
+        s.setString(i++, call.id());
+        s.setString(i++, call.device().toString());
+        s.setString(i++, call.state().active() ? call.device().toString() : null);
+        s.setString(i++, call.media().name());
+        s.setString(i++, call.state().name());
+        s.setString(i++, call.callerId());
+        s.setString(i++, call.calledId());
+        s.setString(i++, UserIds.join(call.callees()));
+        s.setString(i++, UserIds.join(call.rejectedBy().stream().sorted().toList()));
+        s.setString(i++, call.answeredBy());
+        s.setString(i++, call.userAgent());
+        s.setLong(i++, call.createdAt().toEpochMilli());
+        setInstant(s, i++, call.acceptedAt());
+        setInstant(s, i++, call.connectedAt());
+        setInstant(s, i++, call.endedAt());
+        s.setString(i++, call.reason() == null ? null : call.reason().name());
+        s.setString(i++, call.endedBy());
+        setInstant(s, i++, call.deadline());
+        s.setLong(i++, call.version());
+        s.setInt(i, call.seq());
+    }
+
+    private static Call read(ResultSet r) throws SQLException {
+        String reason = r.getString("reason");
+        return new Call(r.getString("id"), DeviceId.parse(r.getString("device")),
+                Media.valueOf(r.getString("media")), CallState.valueOf(r.getString("state")),
+                r.getString("caller_id"), r.getString("called_id"), split(r.getString("callees")),
+                new LinkedHashSet<>(split(r.getString("rejected_by"))), r.getString("answered_by"),
+                r.getString("user_agent"), instant(r, "created_at"), instant(r, "accepted_at"),
+                instant(r, "connected_at"), instant(r, "ended_at"), reason == null ? null : EndReason.valueOf(reason),
+                r.getString("ended_by"), instant(r, "deadline"), r.getLong("version"), r.getInt("seq"));
+    }
+
+    private Optional<Call> one(String sql, Object... args) {
+        List<Call> found = calls(sql, args);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    private List<Call> calls(String sql, Object... args) {
+        return Sql.query(db, "reading calls", sql, JdbcCallStore::read, args);
+    }
+
+    private static List<String> split(String joined) {
+        return joined == null || joined.isEmpty() ? List.of() : Arrays.asList(joined.split(";"));
+    }
+
+    private static Instant instant(ResultSet r, String column) throws SQLException {
+        long ms = r.getLong(column);
+        return r.wasNull() ? null : Instant.ofEpochMilli(ms);
+    }
+
+    private static void setInstant(PreparedStatement s, int i, Instant at) throws SQLException {
+        setLong(s, i, at == null ? null : at.toEpochMilli());
+    }
+
+    private static void setLong(PreparedStatement s, int i, Long value) throws SQLException {
+        if (value == null) {
+            s.setNull(i, Types.BIGINT);
+        } else {
+            s.setLong(i, value);
+        }
+    }
+
+    /** Integrity constraint violations (SQLState class 23): another writer got there first. */
+    static boolean isConflict(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if (x.getSQLState() != null && x.getSQLState().startsWith("23")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,139 @@
+package io.callbridge.thing;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Reads and writes data-template JSON. Always through Jackson: tokens and params may hold any character. */
+public final class ThingCodec {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
+    };
+
+    private ThingCodec() {
+    }
+
+    /** Larger messages are refused: a data-template report is a few hundred bytes. */
+    public static final int MAX_PAYLOAD = 64 * 1024;
+
+    public static ThingMessage parse(byte[] payload) {
+        if (payload.length > MAX_PAYLOAD) {
+            throw new ThingException(ThingException.MALFORMED, "payload is larger than " + MAX_PAYLOAD + " bytes");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(payload);
+        } catch (IOException e) {
+            throw new ThingException(ThingException.MALFORMED, "payload is not JSON: " + firstLine(e.getMessage()));
+        }
+        if (root == null || !root.isObject()) {
+            throw new ThingException(ThingException.MALFORMED, "payload is not a JSON object");
+        }
+        JsonNode method = root.get("method");
+        if (method == null || !method.isTextual() || method.asText().isEmpty()) {
+            throw new ThingException(ThingException.MALFORMED, "method is missing or not a string");
+        }
+        String token = text(root.get("clientToken"));
+        Long timestamp = null;
+        JsonNode ts = root.get("timestamp");
+        if (ts != null && !ts.isNull()) {
+            if (!ts.canConvertToLong() || !ts.isIntegralNumber() || ts.asLong() < 0) {
+                throw new ThingException(ThingException.MALFORMED, "timestamp must be a non-negative integer");
+            }
+            timestamp = ThingMessage.normaliseTimestamp(ts.asLong());
+        }
+        Map<String, Object> params = null;
+        JsonNode p = root.get("params");
+        if (p != null && !p.isNull()) {
+            if (!p.isObject()) {
+                throw new ThingException(ThingException.MALFORMED, "params must be a JSON object");
+            }
+            params = JSON.convertValue(p, MAP);
+        }
+        JsonNode code = root.get("code");
+        Integer codeValue = code != null && code.canConvertToInt() ? code.asInt() : null;
+        return new ThingMessage(method.asText(), token, timestamp, params, codeValue, text(root.get("status")),
+                text(root.get("type")));
+    }
+
+    /** Parses a JSON object given as text, such as the {@code Data} string of the app API. */
+    public static Map<String, Object> parseObject(String json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            return JSON.convertValue(node, MAP);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    public static byte[] reply(String method, String clientToken, int code, String status) {
+        ObjectNode reply = JSON.createObjectNode();
+        reply.put("method", method + "_reply");
+        if (clientToken != null) {
+            reply.put("clientToken", clientToken);
+        }
+        reply.put("code", code);
+        reply.put("status", status);
+        return bytes(reply);
+    }
+
+    public static byte[] control(String clientToken, Map<String, Object> params) {
+        ObjectNode control = JSON.createObjectNode();
+        control.put("method", "control");
+        control.put("clientToken", clientToken);
+        control.set("params", JSON.valueToTree(params));
+        return bytes(control);
+    }
+
+    public static byte[] getStatusReply(String clientToken, String type, Map<String, Object> reported) {
+        ObjectNode reply = JSON.createObjectNode();
+        reply.put("method", "get_status_reply");
+        if (clientToken != null) {
+            reply.put("clientToken", clientToken);
+        }
+        reply.put("code", 0);
+        reply.put("status", "success");
+        reply.put("type", type == null ? "report" : type);
+        reply.putObject("data").set("reported", JSON.valueToTree(reported));
+        return bytes(reply);
+    }
+
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] bytes(ObjectNode node) {
+        return toJson(node).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        return node.isValueNode() ? node.asText() : node.toString();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

@@ -1,0 +1,60 @@
+package io.callbridge.testing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+import java.util.UUID;
+
+/** The phone app: calls the tokenapi as the platform's app SDK does. */
+public final class AppClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AppClient() {
+    }
+
+    /** The seed's Data for step 3, from {@code user} about {@code device}'s call. */
+    public static ObjectNode data(DeviceSim device, int status, String user) {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("_sys_video_call_status", status);
+        data.put("username", "father");
+        data.put("_sys_userid", user);
+        data.put("_sys_caller_id", device.id());
+        data.put("_sys_called_id", user);
+        data.put("_sys_user_agent", DeviceSim.UA);
+        return data;
+    }
+
+    public static JsonPath control(DeviceSim device, int status, String user) {
+        return control(device, "token-" + user, data(device, status, user).toString());
+    }
+
+    public static JsonPath control(DeviceSim device, String token, String data) {
+        ObjectNode body = envelope("AppControlDeviceData", token, device);
+        body.put("Data", data);
+        return post(body.toString());
+    }
+
+    public static JsonPath getDeviceData(DeviceSim device, String user) {
+        return post(envelope("AppGetDeviceData", "token-" + user, device).toString());
+    }
+
+    public static ObjectNode envelope(String action, String token, DeviceSim device) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("Action", action);
+        body.put("RequestId", UUID.randomUUID().toString());
+        body.put("AccessToken", token);
+        body.put("ProductId", device.productId());
+        body.put("DeviceName", device.deviceName());
+        return body;
+    }
+
+    public static JsonPath post(String body) {
+        return RestAssured.given().contentType(ContentType.JSON).body(body)
+                .post("/api/exploreropen/tokenapi")
+                .then().statusCode(200).contentType(ContentType.JSON).extract().jsonPath();
+    }
+}

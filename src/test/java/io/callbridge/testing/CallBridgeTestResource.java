@@ -1,0 +1,81 @@
+package io.callbridge.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Real parts for @QuarkusTest: the embedded broker on a free port (or the broker named by
+ * CALLBRIDGE_MQTT_BROKER_URL, e.g. Mosquitto in CI), a real HTTP server receiving the webhooks, app tokens.
+ */
+public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(randomBytes());
+
+    private WebhookReceiver receiver;
+
+    @Override
+    public Map<String, String> start() {
+        receiver = WebhookReceiver.start(SECRET);
+        Map<String, String> config = new HashMap<>();
+        config.put("callbridge.webhooks.url", receiver.url());
+        // Unique per run: two builds on one machine may share a broker; short sessions leave nothing behind.
+        config.put("callbridge.mqtt.client-id", "callbridge-test-" + java.util.UUID.randomUUID());
+        config.put("callbridge.mqtt.session-expiry-seconds", "120");
+        config.put("callbridge.webhooks.secret", SECRET);
+        config.put("callbridge.webhooks.urgent.retry-delay", "200ms");
+        config.put("callbridge.webhooks.urgent.retry-for", "3s");
+        config.put("callbridge.webhooks.record.retry-delay", "200ms");
+        config.put("callbridge.webhooks.record.max-retry-delay", "1s");
+        config.put("callbridge.webhooks.timeout", "2s");
+        config.put("callbridge.call.ring-timeout", "6s");
+        config.put("callbridge.call.connect-timeout", "6s");
+        config.put("callbridge.call.media-grace", "2s");
+        config.put("callbridge.p2p.port", "0");
+        config.put("callbridge.p2p.command-timeout", "2s");
+        for (String user : new String[] {"20001", "20002", "20003"}) {
+            config.put("callbridge.auth.tokens.token-" + user, user);
+        }
+        try {
+            config.put("callbridge.data-dir", Files.createTempDirectory("callbridge-test").toString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        if (System.getenv("CALLBRIDGE_MQTT_BROKER_URL") == null) {
+            config.put("callbridge.mqtt.embedded.port", String.valueOf(freePort()));
+        }
+        return config;
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(receiver, new TestInjector.MatchesType(WebhookReceiver.class));
+    }
+
+    @Override
+    public void stop() {
+        if (receiver != null) {
+            receiver.close();
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+}

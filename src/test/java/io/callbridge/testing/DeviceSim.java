@@ -1,0 +1,164 @@
+package io.callbridge.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.awaitility.Awaitility;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A device on a real MQTT 5 broker, as the platform's SDK behaves: reports on its up topic, listens on its down
+ * topic at QoS 0, answers controls if asked to.
+ */
+public final class DeviceSim implements AutoCloseable {
+
+    public static final String UA = "device/1.0.0 (Android 29;HUAWEI ELS-AN00;zh-CN)";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String productId;
+    private final String deviceName;
+    private final MqttClient client;
+    private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger tokens = new AtomicInteger();
+
+    public DeviceSim(String brokerUrl, String productId, String deviceName) throws MqttException {
+        this.productId = productId;
+        this.deviceName = deviceName;
+        client = new MqttClient(brokerUrl, productId + deviceName + "-" + UUID.randomUUID().toString().substring(0, 8),
+                new MemoryPersistence());
+        client.setCallback(io.callbridge.sim.MqttMessages.onMessage(
+                (topic, message) -> received.add(JSON.readTree(message.getPayload()))));
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        client.connect(options);
+        client.subscribe(downTopic(), 0);
+    }
+
+    /** A device with a fresh random product id, so runs on a shared broker never see each other's messages. */
+    public static DeviceSim random(String brokerUrl) throws MqttException {
+        return new DeviceSim(brokerUrl, "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase(),
+                "device01");
+    }
+
+    public String id() {
+        return productId + "/" + deviceName;
+    }
+
+    public String productId() {
+        return productId;
+    }
+
+    public String deviceName() {
+        return deviceName;
+    }
+
+    public String upTopic() {
+        return "$thing/up/property/" + id();
+    }
+
+    public String downTopic() {
+        return "$thing/down/property/" + id();
+    }
+
+    /** The seed's call properties for this device calling {@code users}, with the given status. */
+    public ObjectNode callParams(int status, String users) {
+        ObjectNode p = JSON.createObjectNode();
+        p.put("_sys_video_call_status", status);
+        p.put("_sys_userid", users);
+        p.put("_sys_caller_id", id());
+        p.put("_sys_called_id", users);
+        p.put("_sys_user_agent", UA);
+        return p;
+    }
+
+    /** Publishes a report with these params; returns its clientToken. */
+    public String report(ObjectNode params) {
+        return report(params, System.currentTimeMillis());
+    }
+
+    /** Publishes a report stamped with the given device time (milliseconds); returns its clientToken. */
+    public String report(ObjectNode params, long timestamp) {
+        String token = productId + deviceName + "-" + tokens.incrementAndGet();
+        ObjectNode report = JSON.createObjectNode();
+        report.put("method", "report");
+        report.put("clientToken", token);
+        report.put("timestamp", timestamp);
+        report.set("params", params);
+        publish(report.toString());
+        return token;
+    }
+
+    public String report(int status, String users) {
+        return report(callParams(status, users));
+    }
+
+    public void publish(String payload) {
+        try {
+            client.publish(upTopic(), payload.getBytes(StandardCharsets.UTF_8), 1, false);
+        } catch (MqttException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits for the reply to the message with this clientToken. */
+    public JsonNode awaitReply(String clientToken) {
+        return await(m -> clientToken.equals(m.path("clientToken").asText(null)) && m.path("method").asText().endsWith("_reply"));
+    }
+
+    /** Waits for a control with this status; answers it when asked to. */
+    public JsonNode awaitControl(int status) {
+        return await(m -> "control".equals(m.path("method").asText())
+                && m.path("params").path("_sys_video_call_status").asInt(-1) == status);
+    }
+
+    /** Waits for a message matching the predicate and takes it, so the next wait finds the next one. */
+    public JsonNode await(Predicate<JsonNode> match) {
+        JsonNode[] found = new JsonNode[1];
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
+            for (JsonNode m : received) {
+                if (match.test(m)) {
+                    found[0] = m;
+                    return true;
+                }
+            }
+            return false;
+        });
+        received.remove(found[0]);
+        return found[0];
+    }
+
+    public List<JsonNode> received() {
+        return new ArrayList<>(received);
+    }
+
+    public void send(String method, Map<String, Object> fields) {
+        ObjectNode m = JSON.valueToTree(fields);
+        m.put("method", method);
+        publish(m.toString());
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (client.isConnected()) {
+                client.disconnect();
+            }
+            client.close();
+        } catch (MqttException e) {
+            // closing anyway
+        }
+    }
+}
