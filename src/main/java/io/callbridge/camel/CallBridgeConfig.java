@@ -45,6 +45,9 @@ public interface CallBridgeConfig {
 
         long sessionExpirySeconds();
 
+        /** MQTT 5 Receive Maximum of the uplink: reports in flight to this instance before the broker waits. */
+        int receiveMaximum();
+
         /** Derived from callbridge.cluster.group by {@link UplinkTopic}; set it only to override. */
         String uplinkTopic();
     }
