@@ -34,7 +34,9 @@ public class MqttHealthCheck implements HealthCheck {
             return response.down().withData("reason", "route " + ROUTE + " has no MQTT consumer").build();
         }
         if (!consumer.connected()) {
-            return response.down().withData("reason", "not connected to the broker").build();
+            String error = consumer.lastError();
+            return response.down().withData("reason", "not connected to the broker"
+                    + (error == null ? "" : ": " + error)).build();
         }
         if (!consumer.subscribed()) {
             return response.down().withData("reason", "connected but not subscribed to the device topics").build();

@@ -140,7 +140,31 @@ class FaultsIT {
         assertDeliveredOnce("call.ringing", "call.canceled", "call.ended");
     }
 
+    @Test
+    void theBrokerIsDownWhenCallBridgeStartsThenComesUp() throws Exception {
+        broker.close();
+        broker = null;
+        callbridge = new CallBridgeProcess(dir.resolve("callbridge"), properties(Map.of())).start(503);
+        assertTrue(callbridge.get("/q/health").body().contains("not connected to the broker"),
+                "health says why it is DOWN");
+        assertEquals(200, callbridge.get("/api/calls").statusCode(), "the API serves while the broker is down");
+
+        broker = EmbeddedBroker.start("127.0.0.1", brokerPort, dir.resolve("broker"), Duration.ofSeconds(30));
+        callbridge.awaitHealth(200, Duration.ofSeconds(30));
+        device = DeviceSim.random(url());
+        assertEquals(0, device.awaitReply(device.report(1, "20001")).path("code").asInt());
+        awaitDelivered("call.ringing");
+        assertEquals(0, device.awaitReply(device.report(0, "20001")).path("code").asInt());
+        awaitDelivered("call.ended");
+        assertEquals("CANCELED", onlyCall().path("reason").asText());
+    }
+
     private void start(Map<String, String> extra) throws Exception {
+        callbridge = new CallBridgeProcess(dir.resolve("callbridge"), properties(extra)).start();
+        device = DeviceSim.random(url());
+    }
+
+    private Map<String, String> properties(Map<String, String> extra) {
         Map<String, String> props = new HashMap<>(Map.of(
                 "callbridge.mqtt.broker-url", url(),
                 "callbridge.mqtt.client-id", "callbridge-fault-" + UUID.randomUUID(),
@@ -152,8 +176,7 @@ class FaultsIT {
                 "callbridge.webhooks.urgent.retry-delay", "200ms",
                 "callbridge.webhooks.urgent.max-retry-delay", "1s"));
         props.putAll(extra);
-        callbridge = new CallBridgeProcess(dir.resolve("callbridge"), props).start();
-        device = DeviceSim.random(url());
+        return props;
     }
 
     private String url() {

@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  */
 public final class CallBridgeProcess implements AutoCloseable {
 
+    /** The management API's token unless the test sets callbridge.admin.token itself. */
+    public static final String ADMIN_TOKEN = "it-admin-token";
+
     private final Path work;
     private final Map<String, String> properties;
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -42,6 +45,7 @@ public final class CallBridgeProcess implements AutoCloseable {
         this.properties.putIfAbsent("quarkus.http.port", String.valueOf(httpPort));
         this.properties.putIfAbsent("callbridge.data-dir", work.resolve("data").toString());
         this.properties.putIfAbsent("callbridge.p2p.port", "0");
+        this.properties.putIfAbsent("callbridge.admin.token", ADMIN_TOKEN);
         if (!Files.exists(work.resolve("routes"))) {
             copyTree(Path.of("routes"), work.resolve("routes"));
         }
@@ -80,7 +84,20 @@ public final class CallBridgeProcess implements AutoCloseable {
         }
     }
 
+    /** Starts it and waits until /q/health answers with the given status (503: started, but not ready). */
+    public CallBridgeProcess start(int healthStatus) throws IOException {
+        startProcess();
+        awaitHealth(healthStatus, Duration.ofSeconds(90));
+        return this;
+    }
+
     private CallBridgeProcess startOnce() throws IOException {
+        startProcess();
+        awaitHealth(200, Duration.ofSeconds(90));
+        return this;
+    }
+
+    private void startProcess() throws IOException {
         log = work.resolve("callbridge-" + System.nanoTime() + ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -93,8 +110,6 @@ public final class CallBridgeProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("CALLBRIDGE_") || k.startsWith("QUARKUS_"));
         pb.environment().putAll(environment);
         process = pb.start();
-        awaitHealth(200, Duration.ofSeconds(90));
-        return this;
     }
 
     public void awaitHealth(int status, Duration atMost) {
@@ -143,7 +158,24 @@ public final class CallBridgeProcess implements AutoCloseable {
         }
     }
 
+    /** A -D property for the next start; an empty value leaves it unset. */
+    public CallBridgeProcess property(String key, String value) {
+        properties.put(key, value);
+        return this;
+    }
+
+    /** A GET with the management token, if one is configured. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path));
+        String token = properties.getOrDefault("callbridge.admin.token", "");
+        if (!token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET without credentials. */
+    public HttpResponse<String> getAnonymously(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

@@ -37,6 +37,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
     private volatile MqttClient client;
     private volatile boolean subscribed;
     private volatile boolean stopping;
+    private volatile String lastError;
     private ScheduledExecutorService resubscriber;
 
     public DurableMqttConsumer(DurableMqttEndpoint endpoint, Processor processor) {
@@ -59,6 +60,11 @@ public class DurableMqttConsumer extends DefaultConsumer {
         return c != null && c.isConnected();
     }
 
+    /** Why the last attempt to connect or subscribe failed, or null. */
+    public String lastError() {
+        return lastError;
+    }
+
     public String brokerUrl() {
         return getEndpoint().getConfiguration().getBrokerUrl();
     }
@@ -77,8 +83,44 @@ public class DurableMqttConsumer extends DefaultConsumer {
         client = new MqttClient(config.getBrokerUrl(), clientId, new MemoryPersistence());
         client.setManualAcks(config.isManualAcksEnabled());
         client.setCallback(new Callback());
+        try {
+            connectAndSubscribe();
+        } catch (MqttException e) {
+            // Paho reconnects on its own only after a first connect: until then, keep trying here.
+            lastError = e.getMessage();
+            LOG.warnf("The MQTT broker %s is unreachable (%s): CallBridge starts anyway, reports DOWN on"
+                    + " /q/health and keeps trying to connect", brokerUrl(), e.getMessage());
+            scheduleConnect(1);
+        }
+    }
+
+    private void connectAndSubscribe() throws MqttException {
         client.connect(getEndpoint().connectionOptions());
         subscribe();
+        lastError = null;
+    }
+
+    private void scheduleConnect(int attempt) {
+        long max = Math.max(250, getEndpoint().getConfiguration().getMaxReconnectDelay());
+        long delay = Math.min(max, 250L << Math.min(attempt, 10));
+        resubscriber.schedule(() -> connectLater(attempt), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void connectLater(int attempt) {
+        MqttClient c = client;
+        if (stopping || c == null) {
+            return;
+        }
+        try {
+            connectAndSubscribe();
+            LOG.infof("Connected to the MQTT broker %s and subscribed to %s", brokerUrl(), getEndpoint().getTopic());
+        } catch (MqttException | RuntimeException e) {
+            if (!java.util.Objects.equals(e.getMessage(), lastError) || attempt % 20 == 0) {
+                LOG.warnf("The MQTT broker %s is still unreachable (%s); trying again", brokerUrl(), e.getMessage());
+            }
+            lastError = e.getMessage();
+            scheduleConnect(attempt + 1);
+        }
     }
 
     @Override
@@ -121,6 +163,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
             subscribe();
             LOG.infof("Subscribed again to %s after a reconnect", getEndpoint().getTopic());
         } catch (MqttException | RuntimeException e) {
+            lastError = e.getMessage();
             long delay = Math.min(5000, 250L << Math.min(attempt, 5));
             LOG.warnf("Subscribing again to %s failed (%s); retrying in %d ms", getEndpoint().getTopic(),
                     e.getMessage(), delay);
@@ -141,6 +184,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
         @Override
         public void disconnected(MqttDisconnectResponse response) {
             subscribed = false;
+            lastError = response.getReasonString();
             if (!stopping) {
                 LOG.warnf("Disconnected from %s: %s", brokerUrl(), response.getReasonString());
             }
