@@ -24,6 +24,13 @@ public interface CallBridgeConfig {
 
     Cluster cluster();
 
+    Admin admin();
+
+    interface Admin {
+        /** Bearer token of the management API (/api/calls, /api/webhooks, /api/devices); unset keeps it closed. */
+        Optional<String> token();
+    }
+
     interface Cluster {
         /** Instances with the same group share device reports (MQTT shared subscription). */
         Optional<String> group();

@@ -22,7 +22,7 @@ import java.util.UUID;
  * <pre>
  * java -cp 'target/quarkus-app/app/*:target/quarkus-app/lib/main/*:target/quarkus-app/lib/boot/*' \
  *   io.callbridge.sim.Walkthrough --mqtt tcp://127.0.0.1:1883 --api http://127.0.0.1:8080 \
- *   --relay ws://127.0.0.1:8090 --token demo-token --user 20001 --hangup device
+ *   --relay ws://127.0.0.1:8090 --token demo-token --user 20001 --admin demo-admin --hangup device
  * </pre>
  */
 public final class Walkthrough {
@@ -31,14 +31,17 @@ public final class Walkthrough {
     private static final String UA = "device/1.0.0 (Android 29;HUAWEI ELS-AN00;zh-CN)";
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    /** Where CallBridge is and who plays the app; {@code hangup} is {@code device} (8.1) or {@code app} (8.2). */
-    public record Options(String mqtt, String api, String relay, String token, String user, String device,
-            String hangup) {
+    /**
+     * Where CallBridge is and who plays the app; {@code admin} is the management API's token (it binds the user to
+     * the device and reads the record); {@code hangup} is {@code device} (8.1) or {@code app} (8.2).
+     */
+    public record Options(String mqtt, String api, String relay, String token, String user, String admin,
+            String device, String hangup) {
 
         static Options parse(String[] args) {
             Map<String, String> o = new LinkedHashMap<>(Map.of("mqtt", "tcp://127.0.0.1:1883",
                     "api", "http://127.0.0.1:8080", "relay", "ws://127.0.0.1:8090", "token", "demo-token",
-                    "user", "20001", "device", "SIMDOORBEL/" + UUID.randomUUID().toString().substring(0, 8),
+                    "user", "20001", "admin", "demo-admin", "device", "SIMDOORBEL/" + UUID.randomUUID().toString().substring(0, 8),
                     "hangup", "device"));
             for (int i = 0; i + 1 < args.length; i += 2) {
                 String key = args[i].replaceFirst("^--", "");
@@ -48,7 +51,7 @@ public final class Walkthrough {
                 o.put(key, args[i + 1]);
             }
             return new Options(o.get("mqtt"), o.get("api"), o.get("relay"), o.get("token"), o.get("user"),
-                    o.get("device"), o.get("hangup"));
+                    o.get("admin"), o.get("device"), o.get("hangup"));
         }
     }
 
@@ -155,12 +158,13 @@ public final class Walkthrough {
     }
 
     private JsonNode get(String path) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(options.api() + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(options.api() + path)).header("Authorization",
+                "Bearer " + options.admin()).GET());
     }
 
     private void put(String path, String json) throws Exception {
         send(HttpRequest.newBuilder(URI.create(options.api() + path)).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+                .header("Authorization", "Bearer " + options.admin()).PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     private JsonNode send(HttpRequest.Builder request) throws Exception {

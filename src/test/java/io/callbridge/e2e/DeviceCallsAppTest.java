@@ -81,14 +81,14 @@ class DeviceCallsAppTest {
             assertEquals("evt_" + callId + "_" + (i + 1), events.get(i).id(), "stable webhook-id");
         }
 
-        RestAssured.get("/api/calls/" + callId).then().statusCode(200)
+        AppClient.admin().get("/api/calls/" + callId).then().statusCode(200)
                 .body("state", org.hamcrest.Matchers.equalTo("ENDED"))
                 .body("reason", org.hamcrest.Matchers.equalTo("HANGUP"))
                 .body("caller", org.hamcrest.Matchers.equalTo(device.id()))
                 .body("callees", org.hamcrest.Matchers.contains("20001"))
                 .body("answeredBy", org.hamcrest.Matchers.equalTo("20001"))
                 .body("connectedAt", org.hamcrest.Matchers.notNullValue());
-        RestAssured.given().queryParam("device", device.id()).get("/api/calls").then().statusCode(200)
+        AppClient.admin().queryParam("device", device.id()).get("/api/calls").then().statusCode(200)
                 .body("calls.callId", org.hamcrest.Matchers.contains(callId));
     }
 
@@ -252,7 +252,7 @@ class DeviceCallsAppTest {
         device.awaitReply("456");
         device.awaitReply("456");
         awaitEvents("call.ringing");
-        RestAssured.given().queryParam("device", device.id()).get("/api/calls").then().statusCode(200)
+        AppClient.admin().queryParam("device", device.id()).get("/api/calls").then().statusCode(200)
                 .body("calls.size()", org.hamcrest.Matchers.equalTo(1));
     }
 
@@ -267,7 +267,7 @@ class DeviceCallsAppTest {
         device.send("get_status", Map.of("clientToken", "gs-late", "type", "report"));
         assertEquals(0, device.awaitReply("gs-late").path("data").path("reported").path("_sys_video_call_status")
                 .asInt(-1), "the older ring did not overwrite the newer state");
-        RestAssured.given().queryParam("device", device.id()).get("/api/calls").then().statusCode(200)
+        AppClient.admin().queryParam("device", device.id()).get("/api/calls").then().statusCode(200)
                 .body("calls.size()", org.hamcrest.Matchers.equalTo(1))
                 .body("calls[0].state", org.hamcrest.Matchers.equalTo("ENDED"));
     }

@@ -70,13 +70,13 @@ class OutboxAndHistoryTest {
 
         // Replay of a given-up ringing event: delivered now, same webhook-id.
         String ringingId = attempts("call.ringing").get(0).id();
-        RestAssured.post("/api/webhooks/" + ringingId + "/replay").then().statusCode(202)
+        AppClient.admin().post("/api/webhooks/" + ringingId + "/replay").then().statusCode(202)
                 .body("queued", equalTo(1));
         List<WebhookReceiver.Received> ringing = awaitDelivered("call.ringing", 1);
         assertEquals(ringingId, ringing.get(0).id());
-        RestAssured.get("/api/webhooks/" + ringingId).then().statusCode(200)
+        AppClient.admin().get("/api/webhooks/" + ringingId).then().statusCode(200)
                 .body("deliveries.status", contains("DELIVERED"));
-        RestAssured.post("/api/webhooks/evt_no-such-call_1/replay").then().statusCode(404);
+        AppClient.admin().post("/api/webhooks/evt_no-such-call_1/replay").then().statusCode(404);
     }
 
     @Test
@@ -94,10 +94,10 @@ class OutboxAndHistoryTest {
 
     @Test
     void boundUsersRingWhenTheDeviceNamesNoOne() {
-        RestAssured.given().contentType(ContentType.JSON).body("{\"users\":[\"20001\",\"20002\"]}")
+        AppClient.admin().contentType(ContentType.JSON).body("{\"users\":[\"20001\",\"20002\"]}")
                 .put("/api/devices/" + device.productId() + "/" + device.deviceName() + "/users")
                 .then().statusCode(200).body("users", contains("20001", "20002"));
-        RestAssured.given().contentType(ContentType.JSON).body("{\"users\":[\"bad/user\"]}")
+        AppClient.admin().contentType(ContentType.JSON).body("{\"users\":[\"bad/user\"]}")
                 .put("/api/devices/" + device.productId() + "/" + device.deviceName() + "/users")
                 .then().statusCode(400);
 
@@ -120,24 +120,24 @@ class OutboxAndHistoryTest {
             device.awaitReply(device.report(0, "20003"));
         }
         awaitDelivered("call.ended", 3);
-        RestAssured.given().queryParam("device", device.id()).queryParam("user", "20003")
+        AppClient.admin().queryParam("device", device.id()).queryParam("user", "20003")
                 .queryParam("state", "ended").queryParam("reason", "CANCELED").queryParam("limit", 2)
                 .get("/api/calls").then().statusCode(200)
                 .body("calls.size()", equalTo(2)).body("next", equalTo(2));
-        RestAssured.given().queryParam("device", device.id()).queryParam("limit", 2).queryParam("offset", 2)
+        AppClient.admin().queryParam("device", device.id()).queryParam("limit", 2).queryParam("offset", 2)
                 .get("/api/calls").then().statusCode(200)
                 .body("calls.size()", equalTo(1));
-        RestAssured.given().queryParam("device", device.id()).queryParam("reason", "HANGUP")
+        AppClient.admin().queryParam("device", device.id()).queryParam("reason", "HANGUP")
                 .get("/api/calls").then().statusCode(200).body("calls.size()", equalTo(0));
-        RestAssured.given().queryParam("device", device.id()).queryParam("from", "2999-01-01T00:00:00Z")
+        AppClient.admin().queryParam("device", device.id()).queryParam("from", "2999-01-01T00:00:00Z")
                 .get("/api/calls").then().statusCode(200).body("calls.size()", equalTo(0));
-        RestAssured.given().queryParam("state", "RINGINGISH").get("/api/calls").then().statusCode(400);
-        RestAssured.given().queryParam("from", "yesterday").get("/api/calls").then().statusCode(400);
-        RestAssured.given().queryParam("limit", 0).get("/api/calls").then().statusCode(400);
+        AppClient.admin().queryParam("state", "RINGINGISH").get("/api/calls").then().statusCode(400);
+        AppClient.admin().queryParam("from", "yesterday").get("/api/calls").then().statusCode(400);
+        AppClient.admin().queryParam("limit", 0).get("/api/calls").then().statusCode(400);
     }
 
     private List<JsonPath> failed() {
-        JsonPath page = RestAssured.given().queryParam("limit", 500).get("/api/webhooks/failed").then()
+        JsonPath page = AppClient.admin().queryParam("limit", 500).get("/api/webhooks/failed").then()
                 .statusCode(200).extract().jsonPath();
         int n = page.getList("deliveries").size();
         return java.util.stream.IntStream.range(0, n)
@@ -149,7 +149,7 @@ class OutboxAndHistoryTest {
     }
 
     private String callDevice(String callId) {
-        return RestAssured.get("/api/calls/" + callId).then().extract().jsonPath().getString("device");
+        return AppClient.admin().get("/api/calls/" + callId).then().extract().jsonPath().getString("device");
     }
 
     private List<WebhookReceiver.Received> attempts(String type) {

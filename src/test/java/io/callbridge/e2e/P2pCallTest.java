@@ -57,7 +57,7 @@ class P2pCallTest {
         receiver.reset();
         device = DeviceSim.random(broker.url());
         // The app's user is bound to the device: it opens its P2P service before any call (step 1).
-        RestAssured.given().contentType(ContentType.JSON).body("{\"users\":[\"20001\"]}")
+        AppClient.admin().contentType(ContentType.JSON).body("{\"users\":[\"20001\"]}")
                 .put("/api/devices/" + device.productId() + "/" + device.deviceName() + "/users").then().statusCode(200);
         String base = "ws://127.0.0.1:" + camel.getComponent("p2p", P2pComponent.class).relay().port() + "/p2p/";
         deviceLink = WsClient.connect(base + "device/" + device.id());

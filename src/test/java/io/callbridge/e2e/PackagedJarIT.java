@@ -38,6 +38,7 @@ class PackagedJarIT {
         callbridge = new CallBridgeProcess(Files.createTempDirectory("callbridge-jar"), Map.of(
                 "callbridge.mqtt.embedded.port", String.valueOf(mqttPort),
                 "callbridge.auth.tokens.demo-token", "20001",
+                "callbridge.admin.token", "demo-admin",
                 "callbridge.webhooks.url", receiver.url(),
                 "callbridge.webhooks.secret", SECRET));
     }
@@ -64,6 +65,15 @@ class PackagedJarIT {
             JsonNode ended = awaitEvent(device, "call.ended");
             assertEquals("HANGUP", ended.path("data").path("reason").asText());
             assertTrue(receiver.received().stream().allMatch(WebhookReceiver.Received::verified));
+
+            // The record, for the operator only.
+            String records = "/api/calls?device=" + device.id();
+            var record = callbridge.get(records);
+            assertEquals(200, record.statusCode(), record.body());
+            assertTrue(record.body().contains("\"reason\":\"HANGUP\""), record.body());
+            var anonymous = callbridge.getAnonymously(records);
+            assertEquals(401, anonymous.statusCode());
+            assertTrue(anonymous.body().contains("Authorization: Bearer"), anonymous.body());
         }
         assertFalse(callbridge.log().contains("EDITED-ROUTE"));
         callbridge.stop();
@@ -75,7 +85,12 @@ class PackagedJarIT {
         Files.writeString(route, yaml.replace("Control to ${header.CallBridgeDevice}",
                 "EDITED-ROUTE control to ${header.CallBridgeDevice}"));
 
+        // And an operator who set no management token: the management API stays closed, saying why.
+        callbridge.property("callbridge.admin.token", "");
         callbridge.start();
+        var closed = callbridge.get("/api/calls");
+        assertEquals(401, closed.statusCode());
+        assertTrue(closed.body().contains("set callbridge.admin.token"), closed.body());
         try (DeviceSim device = DeviceSim.random("tcp://127.0.0.1:" + mqttPort)) {
             device.awaitReply(device.report(1, "20001"));
             awaitEvent(device, "call.ringing");

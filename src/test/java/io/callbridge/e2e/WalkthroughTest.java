@@ -39,7 +39,7 @@ class WalkthroughTest {
         String device = "SIM" + UUID.randomUUID().toString().substring(0, 8).toUpperCase() + "/doorbell";
         Walkthrough.Options options = new Walkthrough.Options(broker.url(), "http://127.0.0.1:" + RestAssured.port,
                 "ws://127.0.0.1:" + camel.getComponent("p2p", P2pComponent.class).relay().port(), "token-20001",
-                "20001", device, hangup);
+                "20001", CallBridgeTestResource.ADMIN_TOKEN, device, hangup);
         JsonNode call = new Walkthrough(options, new PrintStream(printed, true, StandardCharsets.UTF_8)).run();
 
         assertEquals("ENDED", call.path("state").asText());

@@ -17,6 +17,11 @@ public final class AppClient {
     }
 
     /** The seed's Data for step 3, from {@code user} about {@code device}'s call. */
+    /** A request to the management API (/api/calls, /api/webhooks, /api/devices) with the test's admin token. */
+    public static io.restassured.specification.RequestSpecification admin() {
+        return RestAssured.given().header("Authorization", "Bearer " + CallBridgeTestResource.ADMIN_TOKEN);
+    }
+
     public static ObjectNode data(DeviceSim device, int status, String user) {
         ObjectNode data = JSON.createObjectNode();
         data.put("_sys_video_call_status", status);

@@ -17,6 +17,8 @@ import java.util.Map;
 public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(randomBytes());
+    /** The management API's bearer token (callbridge.admin.token). */
+    public static final String ADMIN_TOKEN = "admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes());
 
     private WebhookReceiver receiver;
 
@@ -29,6 +31,7 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         config.put("callbridge.mqtt.client-id", "callbridge-test-" + java.util.UUID.randomUUID());
         config.put("callbridge.mqtt.session-expiry-seconds", "120");
         config.put("callbridge.webhooks.secret", SECRET);
+        config.put("callbridge.admin.token", ADMIN_TOKEN);
         config.put("callbridge.webhooks.urgent.retry-delay", "200ms");
         config.put("callbridge.webhooks.urgent.retry-for", "3s");
         config.put("callbridge.webhooks.record.retry-delay", "200ms");
