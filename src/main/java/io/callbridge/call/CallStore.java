@@ -31,6 +31,12 @@ public interface CallStore {
     /** Replaces the users bound to the device. */
     void bindUsers(DeviceId device, List<String> users);
 
+    /** The device's secret (base64), with which it signs in to the P2P relay. */
+    Optional<String> deviceSecret(DeviceId device);
+
+    /** Sets the device's secret, or removes it when {@code base64Secret} is null. */
+    void setDeviceSecret(DeviceId device, String base64Secret);
+
     /** Whether the user is bound to the device or was ever a callee of one of its calls. */
     boolean wasCallee(DeviceId device, String userId);
 

@@ -18,6 +18,7 @@ public final class InMemoryCallStore implements CallStore {
     private final Map<DeviceId, String> activeByDevice = new HashMap<>();
     private final Map<DeviceId, DeviceState> states = new HashMap<>();
     private final Map<DeviceId, List<String>> bindings = new HashMap<>();
+    private final Map<DeviceId, String> secrets = new HashMap<>();
 
     @Override
     public synchronized Optional<Call> find(String callId) {
@@ -44,6 +45,20 @@ public final class InMemoryCallStore implements CallStore {
     @Override
     public synchronized void bindUsers(DeviceId device, List<String> users) {
         bindings.put(device, List.copyOf(users));
+    }
+
+    @Override
+    public synchronized Optional<String> deviceSecret(DeviceId device) {
+        return Optional.ofNullable(secrets.get(device));
+    }
+
+    @Override
+    public synchronized void setDeviceSecret(DeviceId device, String base64Secret) {
+        if (base64Secret == null) {
+            secrets.remove(device);
+        } else {
+            secrets.put(device, base64Secret);
+        }
     }
 
     @Override

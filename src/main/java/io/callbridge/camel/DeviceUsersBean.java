@@ -3,6 +3,7 @@ package io.callbridge.camel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callbridge.call.CallService;
+import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
 import io.callbridge.thing.UserIds;
@@ -16,7 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Users bound to a device: they ring when the device calls without naming anyone. */
+/**
+ * A device as the operator manages it: the users bound to it (they ring when the device calls without naming
+ * anyone) and its secret (it signs in to the P2P relay with it).
+ */
 @ApplicationScoped
 @Named("deviceUsers")
 public class DeviceUsersBean {
@@ -59,6 +63,38 @@ public class DeviceUsersBean {
         }
         calls.store().bindUsers(device, users);
         exchange.getMessage().setBody(body(device, calls.store().boundUsers(device)));
+    }
+
+    /** {@code PUT} with {@code {"secret":"<base64>"}}: the device's secret, never echoed back. */
+    public void putSecret(Exchange exchange) {
+        byte[] raw = exchange.getMessage().getBody(byte[].class);
+        DeviceId device = device(exchange);
+        if (device == null) {
+            return;
+        }
+        String secret;
+        try {
+            JsonNode node = JSON.readTree(raw == null ? new byte[0] : raw).path("secret");
+            if (!node.isTextual()) {
+                throw new IllegalArgumentException("body must be {\"secret\": \"<base64>\"}");
+            }
+            secret = DeviceCredentials.requireValidSecret(node.asText());
+        } catch (IOException | IllegalArgumentException e) {
+            problem(exchange, e instanceof IOException ? "body is not JSON" : e.getMessage());
+            return;
+        }
+        calls.store().setDeviceSecret(device, secret.trim());
+        exchange.getMessage().setBody(ThingCodec.toJson(Map.of("device", device.toString(), "secret", "set")));
+    }
+
+    /** {@code DELETE}: the device can no longer sign in to the relay. */
+    public void deleteSecret(Exchange exchange) {
+        DeviceId device = device(exchange);
+        if (device != null) {
+            calls.store().setDeviceSecret(device, null);
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 204);
+            exchange.getMessage().setBody(null);
+        }
     }
 
     private static DeviceId device(Exchange exchange) {

@@ -4,6 +4,7 @@ import io.callbridge.api.ConfiguredTokens;
 import io.callbridge.api.TokenVerifier;
 import io.callbridge.camel.mqtt.DurableMqttComponent;
 import io.callbridge.p2p.P2pComponent;
+import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.p2p.P2pConfiguration;
 import io.callbridge.call.CallEngine;
 import io.callbridge.call.CallService;
@@ -24,6 +25,7 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Persistence;
 
 import java.net.URI;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.List;
 import java.util.UUID;
 
@@ -106,7 +108,7 @@ public class Producers {
 
     /**
      * The P2P relay: apps authenticate with their tokenapi access token and may reach a device they are bound to
-     * or were called by.
+     * or were called by; devices sign in with the platform's credentials, made from their registered secret.
      */
     @Produces
     @Singleton
@@ -122,6 +124,12 @@ public class Producers {
         c.setIdleTimeout(p.idleTimeout().toMillis());
         c.setPingInterval(p.pingInterval().toMillis());
         component.setAuthenticator((token, device) -> tokens.userOf(token).filter(user -> store.wasCallee(device, user)));
+        // A device signs in as on the platform's MQTT broker, with the secret registered for it.
+        component.setDeviceAuthenticator((device, username, password) -> store.deviceSecret(device)
+                .map(secret -> DeviceCredentials.refusal(device, secret, username, password,
+                        System.currentTimeMillis() / 1000))
+                .orElseGet(() -> Optional.of("no secret is registered for " + device
+                        + " (PUT /api/devices/" + device + "/secret)")));
         return component;
     }
 

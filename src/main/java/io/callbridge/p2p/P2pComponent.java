@@ -22,6 +22,9 @@ public class P2pComponent extends DefaultComponent {
     @Metadata(description = "Decides which app may connect to which device, from its access token."
             + " Without one, every app is refused.", autowired = true)
     private P2pRelay.AppAuthenticator authenticator;
+    @Metadata(description = "Decides which connection may speak as a device, from the HTTP Basic credentials of"
+            + " its WebSocket upgrade. Without one, every device is refused.", autowired = true)
+    private P2pRelay.DeviceAuthenticator deviceAuthenticator;
 
     private P2pRelay relay;
 
@@ -43,11 +46,22 @@ public class P2pComponent extends DefaultComponent {
         this.authenticator = authenticator;
     }
 
+    public P2pRelay.DeviceAuthenticator getDeviceAuthenticator() {
+        return deviceAuthenticator;
+    }
+
+    /** Whether a connection may speak as the device; CallBridge checks the platform's device signature. */
+    public void setDeviceAuthenticator(P2pRelay.DeviceAuthenticator deviceAuthenticator) {
+        this.deviceAuthenticator = deviceAuthenticator;
+    }
+
     /** The running relay (started with the component). */
     public synchronized P2pRelay relay() {
         if (relay == null) {
             P2pRelay.AppAuthenticator auth = authenticator != null ? authenticator : (token, device) -> Optional.empty();
-            relay = new P2pRelay(configuration.settings(), auth, null).start();
+            P2pRelay.DeviceAuthenticator devices = deviceAuthenticator != null ? deviceAuthenticator
+                    : (device, username, password) -> Optional.of("no device authenticator is configured");
+            relay = new P2pRelay(configuration.settings(), auth, devices, null).start();
         }
         return relay;
     }

@@ -40,6 +40,15 @@ public final class P2pRelay implements AutoCloseable {
         Optional<String> user(String accessToken, DeviceId device);
     }
 
+    /**
+     * Whether a connection may speak as the device, from the HTTP Basic credentials of its upgrade request
+     * (null when absent): empty to admit it, or the reason it is refused.
+     */
+    @FunctionalInterface
+    public interface DeviceAuthenticator {
+        Optional<String> refusal(DeviceId device, String username, String password);
+    }
+
     public record Settings(String host, int port, Duration commandTimeout, int maxAppsPerDevice,
             Duration idleTimeout, Duration pingInterval) {
     }
@@ -49,6 +58,7 @@ public final class P2pRelay implements AutoCloseable {
 
     private final Settings settings;
     private final AppAuthenticator authenticator;
+    private final DeviceAuthenticator deviceAuthenticator;
     private final Vertx vertx;
     private final boolean ownVertx;
     private final List<java.util.function.Consumer<P2pEvent>> listeners = new CopyOnWriteArrayList<>();
@@ -57,9 +67,11 @@ public final class P2pRelay implements AutoCloseable {
     private HttpServer server;
     private long pinger = -1;
 
-    public P2pRelay(Settings settings, AppAuthenticator authenticator, Vertx vertx) {
+    public P2pRelay(Settings settings, AppAuthenticator authenticator, DeviceAuthenticator deviceAuthenticator,
+            Vertx vertx) {
         this.settings = settings;
         this.authenticator = authenticator;
+        this.deviceAuthenticator = deviceAuthenticator;
         this.ownVertx = vertx == null;
         this.vertx = vertx == null ? Vertx.vertx() : vertx;
     }
@@ -156,6 +168,15 @@ public final class P2pRelay implements AutoCloseable {
             return;
         }
         if (path[2].equals("device")) {
+            // Checked before the upgrade: a stranger must not take over the link of a device apps talk to.
+            String[] basic = basic(req);
+            Optional<String> refused = deviceAuthenticator.refusal(device, basic[0], basic[1]);
+            if (refused.isPresent()) {
+                LOG.infof("Device connection for %s refused: %s", device, refused.get());
+                req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"callbridge-p2p\"")
+                        .end(refused.get());
+                return;
+            }
             req.toWebSocket().onSuccess(ws -> deviceConnected(ws, device))
                     .onFailure(e -> LOG.debugf("Device %s upgrade failed: %s", device, e.getMessage()));
             return;
@@ -243,6 +264,22 @@ public final class P2pRelay implements AutoCloseable {
             return header.substring(7).trim();
         }
         return req.getParam("token");
+    }
+
+    /** Username and password of an HTTP Basic Authorization header, or two nulls. */
+    private static String[] basic(HttpServerRequest req) {
+        String header = req.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return new String[2];
+        }
+        String decoded;
+        try {
+            decoded = new String(java.util.Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return new String[2];
+        }
+        int colon = decoded.indexOf(':');
+        return colon < 0 ? new String[2] : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
     }
 
     private static String decode(String s) {

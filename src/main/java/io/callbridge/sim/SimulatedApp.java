@@ -14,7 +14,7 @@ public final class SimulatedApp implements AutoCloseable {
     private int ids;
 
     public SimulatedApp(String relayUrl, String device, String accessToken) throws Exception {
-        relay = new WsPeer(relayUrl + "/p2p/app/" + device, accessToken);
+        relay = new WsPeer(relayUrl + "/p2p/app/" + device, "Bearer " + accessToken);
     }
 
     /** Step 5: a command to the device, answered by the simulated device; returns the answer the app got. */

@@ -3,6 +3,8 @@ package io.callbridge.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callbridge.thing.DeviceCredentials;
+import io.callbridge.thing.DeviceId;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -10,7 +12,9 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -26,7 +30,8 @@ public final class SimulatedDevice implements AutoCloseable {
     private final List<JsonNode> down = new ArrayList<>();
     private final AtomicInteger tokens = new AtomicInteger();
 
-    public SimulatedDevice(String mqttUrl, String relayUrl, String id) throws Exception {
+    /** A device that signs in to the relay with the platform's credentials made from {@code secret} (base64). */
+    public SimulatedDevice(String mqttUrl, String relayUrl, String id, String secret) throws Exception {
         this.id = id;
         mqtt = new MqttClient(mqttUrl, id.replace("/", "") + "-sim", new MemoryPersistence());
         mqtt.setCallback(MqttMessages.onMessage((topic, message) -> {
@@ -38,7 +43,15 @@ public final class SimulatedDevice implements AutoCloseable {
         }));
         mqtt.connect(new MqttConnectionOptions());
         mqtt.subscribe("$thing/down/property/" + id, 0);
-        relay = new WsPeer(relayUrl + "/p2p/device/" + id, null);
+        relay = new WsPeer(relayUrl + "/p2p/device/" + id, basic(DeviceId.parse(id), secret));
+    }
+
+    /** The Authorization header of the relay's upgrade: credentials valid for ten minutes. */
+    public static String basic(DeviceId device, String secret) {
+        String username = DeviceCredentials.username(device, UUID.randomUUID().toString().substring(0, 5),
+                System.currentTimeMillis() / 1000 + 600);
+        String credentials = username + ":" + DeviceCredentials.password(username, secret);
+        return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Publishes a report and waits for its report_reply. */

@@ -10,7 +10,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -79,7 +81,12 @@ public final class Walkthrough {
         String device = options.device();
         String user = options.user();
         put("/api/devices/" + device + "/users", "{\"users\":[\"" + user + "\"]}");
-        try (SimulatedDevice doorbell = new SimulatedDevice(options.mqtt(), options.relay(), device);
+        // The doorbell's secret, as the platform would have issued it; it signs in to the relay with it.
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        String secret = Base64.getEncoder().encodeToString(key);
+        put("/api/devices/" + device + "/secret", "{\"secret\":\"" + secret + "\"}");
+        try (SimulatedDevice doorbell = new SimulatedDevice(options.mqtt(), options.relay(), device, secret);
                 SimulatedApp phone = new SimulatedApp(options.relay(), device, options.token())) {
             step("1", "app " + user + " opens its P2P service for " + device);
 

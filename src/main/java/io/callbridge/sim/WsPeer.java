@@ -24,10 +24,11 @@ final class WsPeer implements AutoCloseable {
     private final List<JsonNode> texts = new ArrayList<>();
     private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
 
-    WsPeer(String uri, String bearer) throws Exception {
+    /** Connects with the given Authorization header value ("Bearer …" for an app, "Basic …" for a device). */
+    WsPeer(String uri, String authorization) throws Exception {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
-        if (bearer != null) {
-            builder.header("Authorization", "Bearer " + bearer);
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
         }
         StringBuilder partial = new StringBuilder();
         ws = builder.buildAsync(URI.create(uri), new WebSocket.Listener() {

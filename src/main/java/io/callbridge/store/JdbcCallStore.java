@@ -111,6 +111,37 @@ public final class JdbcCallStore implements CallStore {
     }
 
     @Override
+    public Optional<String> deviceSecret(DeviceId device) {
+        return Sql.query(db, "reading the secret of " + device, "SELECT secret FROM device_secrets WHERE device = ?",
+                r -> r.getString(1), device.toString()).stream().findFirst();
+    }
+
+    @Override
+    public void setDeviceSecret(DeviceId device, String base64Secret) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM device_secrets WHERE device = ?");
+                    PreparedStatement ins = c.prepareStatement(
+                            "INSERT INTO device_secrets (device, secret, updated_at) VALUES (?, ?, ?)")) {
+                del.setString(1, device.toString());
+                del.executeUpdate();
+                if (base64Secret != null) {
+                    ins.setString(1, device.toString());
+                    ins.setString(2, base64Secret);
+                    ins.setLong(3, System.currentTimeMillis());
+                    ins.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("setting the secret of " + device, e);
+        }
+    }
+
+    @Override
     public void bindUsers(DeviceId device, List<String> users) {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);

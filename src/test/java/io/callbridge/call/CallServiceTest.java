@@ -344,6 +344,16 @@ class CallServiceTest {
         }
 
         @Override
+        public Optional<String> deviceSecret(DeviceId device) {
+            return delegate.deviceSecret(device);
+        }
+
+        @Override
+        public void setDeviceSecret(DeviceId device, String base64Secret) {
+            delegate.setDeviceSecret(device, base64Secret);
+        }
+
+        @Override
         public boolean wasCallee(DeviceId device, String userId) {
             return delegate.wasCallee(device, userId);
         }

@@ -7,6 +7,8 @@ import io.callbridge.p2p.FlvBytes;
 import io.callbridge.p2p.FlvChecker;
 import io.callbridge.p2p.P2pComponent;
 import io.callbridge.p2p.P2pEvent;
+import io.callbridge.sim.SimulatedDevice;
+import io.callbridge.thing.DeviceId;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.DeviceSim;
@@ -23,11 +25,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,6 +57,10 @@ class P2pCallTest {
     WebhookReceiver receiver;
 
     DeviceSim device;
+    /** base64 of 32 bytes, as the platform shows a device secret. */
+    static final String SECRET = "q1cVZbD8yVn1Vb7hY0o3mJm9t0kq2bX4t6Ck8w3r6QU=";
+
+    String base;
     WsClient deviceLink;
     WsClient app;
 
@@ -59,8 +71,12 @@ class P2pCallTest {
         // The app's user is bound to the device: it opens its P2P service before any call (step 1).
         AppClient.admin().contentType(ContentType.JSON).body("{\"users\":[\"20001\"]}")
                 .put("/api/devices/" + device.productId() + "/" + device.deviceName() + "/users").then().statusCode(200);
-        String base = "ws://127.0.0.1:" + camel.getComponent("p2p", P2pComponent.class).relay().port() + "/p2p/";
-        deviceLink = WsClient.connect(base + "device/" + device.id());
+        // The doorbell's secret, as the platform issued it: it signs in to the relay with it.
+        AppClient.admin().contentType(ContentType.JSON).body("{\"secret\":\"" + SECRET + "\"}")
+                .put("/api/devices/" + device.id() + "/secret").then().statusCode(200).body("secret", equalTo("set"));
+        base = "ws://127.0.0.1:" + camel.getComponent("p2p", P2pComponent.class).relay().port() + "/p2p/";
+        deviceLink = WsClient.connectWithAuthorization(base + "device/" + device.id(),
+                SimulatedDevice.basic(DeviceId.parse(device.id()), SECRET));
         Awaitility.await().until(() -> camel.getComponent("p2p", P2pComponent.class).relay()
                 .deviceConnected(io.callbridge.thing.DeviceId.parse(device.id())));
         app = WsClient.connect(base + "app/" + device.id(), "token-20001");
@@ -71,6 +87,37 @@ class P2pCallTest {
         app.close();
         deviceLink.close();
         device.close();
+    }
+
+    /** Nobody takes over a device's link: a device signs in with the platform's credentials from its secret. */
+    @Test
+    void onlyTheDeviceWithItsSecretSignsIn() throws Exception {
+        DeviceId id = DeviceId.parse(device.id());
+        String uri = base + "device/" + device.id();
+        assertRefused(401, () -> WsClient.connect(uri));
+        assertRefused(401, () -> WsClient.connectWithAuthorization(uri,
+                SimulatedDevice.basic(id, "b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ==")));
+        DeviceId unregistered = new DeviceId(id.productId(), "stranger");
+        assertRefused(401, () -> WsClient.connectWithAuthorization(uri, SimulatedDevice.basic(unregistered, SECRET)));
+        assertRefused(401, () -> WsClient.connectWithAuthorization(base + "device/" + unregistered,
+                SimulatedDevice.basic(unregistered, SECRET)));
+
+        // The signed-in link was not replaced: the app's command still reaches it.
+        app.send("{\"type\":\"command\",\"id\":\"st-0\",\"command\":\"" + GET_ST + "\"}");
+        assertEquals(GET_ST, deviceLink.awaitType("command").path("command").asText());
+
+        // A removed secret signs nobody in.
+        AppClient.admin().delete("/api/devices/" + device.id() + "/secret").then().statusCode(204);
+        assertRefused(401, () -> WsClient.connectWithAuthorization(uri, SimulatedDevice.basic(id, SECRET)));
+        AppClient.admin().contentType(ContentType.JSON).body("{\"secret\":\"c2hvcnQ=\"}")
+                .put("/api/devices/" + device.id() + "/secret").then().statusCode(400)
+                .body("error", containsString("at least 16 bytes"));
+    }
+
+    private static void assertRefused(int status, org.junit.jupiter.api.function.Executable connect) {
+        ExecutionException e = assertThrows(ExecutionException.class, connect);
+        assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
+        assertEquals(status, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
     }
 
     @Test

@@ -31,6 +31,8 @@ class P2pComponentTest {
 
     static final DeviceId DEVICE = new DeviceId("OIUYKJHGBV", "device01");
     static final String GET_ST = "action=inner_define&channel=0&cmd=get_device_st&type=voice&quality=standard";
+    static final String DEVICE_LOGIN = "Basic " + java.util.Base64.getEncoder()
+            .encodeToString("OIUYKJHGBVdevice01:door-pw".getBytes(java.nio.charset.StandardCharsets.UTF_8));
 
     CamelContext camel;
     P2pComponent component;
@@ -48,6 +50,9 @@ class P2pComponentTest {
         // Token "t-<user>" is user <user>; "stranger" may not talk to this device.
         component.setAuthenticator((token, device) -> token.startsWith("t-") && !token.equals("t-stranger")
                 ? Optional.of(token.substring(2)) : Optional.empty());
+        // Device "door" signs in with password "door-pw"; anyone else is refused.
+        component.setDeviceAuthenticator((device, username, password) -> "door-pw".equals(password)
+                ? Optional.empty() : Optional.of("wrong password"));
         camel.addComponent("p2p", component);
         camel.addRoutes(new RouteBuilder() {
             @Override
@@ -65,7 +70,7 @@ class P2pComponentTest {
     }
 
     WsClient device() throws Exception {
-        WsClient d = WsClient.connect(base + "device/" + DEVICE);
+        WsClient d = WsClient.connectWithAuthorization(base + "device/" + DEVICE, DEVICE_LOGIN);
         Awaitility.await().until(() -> component.relay().deviceConnected(DEVICE));
         return d;
     }
@@ -158,6 +163,40 @@ class P2pComponentTest {
     }
 
     @Test
+    void aDeviceWithoutItsCredentialsIsRefusedAndTheSignedInOneKeepsItsLink() throws Exception {
+        try (WsClient device = device(); WsClient app = app("20001")) {
+            for (String login : new String[] {null, "Basic " + java.util.Base64.getEncoder()
+                    .encodeToString("door:guess".getBytes(java.nio.charset.StandardCharsets.UTF_8)), "Basic !!"}) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> {
+                    if (login == null) {
+                        WsClient.connect(base + "device/" + DEVICE);
+                    } else {
+                        WsClient.connectWithAuthorization(base + "device/" + DEVICE, login);
+                    }
+                });
+                assertEquals(401, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+            }
+            app.send("{\"type\":\"command\",\"id\":\"k1\",\"command\":\"" + GET_ST + "\"}");
+            assertEquals(GET_ST, device.awaitType("command").path("command").asText());
+        }
+    }
+
+    @Test
+    void withoutADeviceAuthenticatorEveryDeviceIsRefused() throws Exception {
+        camel.stop();
+        P2pComponent bare = new P2pComponent();
+        bare.getConfiguration().setPort(0);
+        try (DefaultCamelContext other = new DefaultCamelContext()) {
+            other.addComponent("p2p", bare);
+            other.start();
+            String uri = "ws://127.0.0.1:" + bare.relay().port() + "/p2p/device/" + DEVICE;
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> WsClient.connectWithAuthorization(uri, DEVICE_LOGIN));
+            assertEquals(401, ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode());
+        }
+    }
+
+    @Test
     void voiceBytesReachTheDeviceOneVoicePerDeviceAndEitherSideCloses() throws Exception {
         try (WsClient device = device(); WsClient app = app("20001"); WsClient second = app("20002")) {
             app.send("{\"type\":\"voice-open\",\"channel\":0,\"calltype\":\"video\"}");
@@ -245,6 +284,7 @@ class P2pComponentTest {
         component.getConfiguration().setPort(0);
         component.getConfiguration().setIdleTimeout(600);
         component.getConfiguration().setPingInterval(200);
+        component.setDeviceAuthenticator((device, username, password) -> Optional.empty());
         camel = new DefaultCamelContext();
         camel.addComponent("p2p", component);
         camel.start();

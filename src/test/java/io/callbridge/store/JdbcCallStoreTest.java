@@ -756,6 +756,24 @@ class JdbcCallStoreTest {
     }
 
     @Test
+    void deviceSecret_isSetReplacedAndRemovedPerDevice() {
+        DeviceId device = newDevice();
+        DeviceId other = newDevice();
+        assertEquals(Optional.empty(), store.deviceSecret(device));
+
+        store.setDeviceSecret(device, "c2VjcmV0LWtleS1mb3ItZGV2aWNlMDE=");
+        store.setDeviceSecret(other, "b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ==");
+        assertEquals(Optional.of("c2VjcmV0LWtleS1mb3ItZGV2aWNlMDE="), store.deviceSecret(device));
+
+        store.setDeviceSecret(device, "cm90YXRlZC1zZWNyZXQtZm9yLWRldmljZQ==");
+        assertEquals(Optional.of("cm90YXRlZC1zZWNyZXQtZm9yLWRldmljZQ=="), store.deviceSecret(device), "replaced");
+
+        store.setDeviceSecret(device, null);
+        assertEquals(Optional.empty(), store.deviceSecret(device));
+        assertEquals(Optional.of("b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ=="), store.deviceSecret(other));
+    }
+
+    @Test
     void wasCallee_trueForBoundUsersAndPastCallees_falseOtherwise() {
         DeviceId device = newDevice();
         DeviceId other = newDevice();

@@ -83,7 +83,12 @@ public final class WsClient implements AutoCloseable {
     }
 
     public static WsClient connect(String uri, String bearer) throws Exception {
-        return new WsClient(HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", "Bearer " + bearer),
+        return connectWithAuthorization(uri, "Bearer " + bearer);
+    }
+
+    /** With the whole Authorization header value ("Basic …" for a device). */
+    public static WsClient connectWithAuthorization(String uri, String authorization) throws Exception {
+        return new WsClient(HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", authorization),
                 URI.create(uri));
     }
 

@@ -1,0 +1,88 @@
+package io.callbridge.thing;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeviceCredentialsTest {
+
+    private static final DeviceId DEVICE = DeviceId.parse("OIUYKJHGBV/device01");
+    /** base64 of "secret-key-for-device01". */
+    private static final String SECRET = "c2VjcmV0LWtleS1mb3ItZGV2aWNlMDE=";
+    private static final String USERNAME = "OIUYKJHGBVdevice01;12010126;ABCDE;1893456000";
+    /** Computed apart from this code: Python's hmac.new(key, username, sha256).hexdigest(). */
+    private static final String PASSWORD = "07529671cfb6c296654b709edc101f984d0f4587f54c68bcb5ece38d6ba4598b;hmacsha256";
+    private static final long BEFORE_EXPIRY = 1893455999L;
+
+    @Test
+    void signsTheWayThePlatformsDeviceSdkDoes() {
+        assertEquals(USERNAME, DeviceCredentials.username(DEVICE, "ABCDE", 1893456000L));
+        assertEquals(PASSWORD, DeviceCredentials.password(USERNAME, SECRET));
+    }
+
+    @Test
+    void theDevicesOwnCredentialsSignItIn() {
+        assertEquals(Optional.empty(), DeviceCredentials.refusal(DEVICE, SECRET, USERNAME, PASSWORD, BEFORE_EXPIRY));
+        assertEquals(Optional.empty(), DeviceCredentials.refusal(DEVICE, SECRET, USERNAME,
+                PASSWORD.toUpperCase().replace("HMACSHA256", "hmacsha256"), BEFORE_EXPIRY), "hex in either case");
+    }
+
+    @Test
+    void expiredCredentialsAreRefused() {
+        assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, USERNAME, PASSWORD, 1893456000L).orElseThrow()
+                .contains("expired"));
+    }
+
+    @Test
+    void anotherDevicesCredentialsAreRefused() {
+        DeviceId other = DeviceId.parse("OIUYKJHGBV/device02");
+        assertTrue(DeviceCredentials.refusal(other, SECRET, USERNAME, PASSWORD, BEFORE_EXPIRY).orElseThrow()
+                .startsWith("username must be OIUYKJHGBVdevice02;"));
+    }
+
+    @Test
+    void aSignatureMadeWithAnotherSecretIsRefused() {
+        String otherSecret = "b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ==";
+        assertEquals(Optional.of("wrong signature for OIUYKJHGBV/device01"), DeviceCredentials.refusal(DEVICE,
+                otherSecret, USERNAME, PASSWORD, BEFORE_EXPIRY));
+    }
+
+    @Test
+    void aChangedUsernameBreaksTheSignature() {
+        String later = USERNAME.replace("1893456000", "1993456000");
+        assertEquals(Optional.of("wrong signature for OIUYKJHGBV/device01"),
+                DeviceCredentials.refusal(DEVICE, SECRET, later, PASSWORD, BEFORE_EXPIRY));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "07529671cf", "07529671cfb6c296654b709edc101f984d0f4587f54c68bcb5ece38d6ba4598b",
+            "07529671cfb6c296654b709edc101f984d0f4587f54c68bcb5ece38d6ba4598b;hmacsha1", "zz;hmacsha256", ";"})
+    void malformedPasswordsAreRefusedWithAReason(String password) {
+        assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, USERNAME, password, BEFORE_EXPIRY).isPresent());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"OIUYKJHGBVdevice01", "OIUYKJHGBVdevice01;12010126;ABCDE", ";;;",
+            "OIUYKJHGBVdevice01;12010126;ABCDE;soon", "OIUYKJHGBVdevice01;12010126;ABCDE;1893456000;x"})
+    void malformedUsernamesAreRefusedWithAReason(String username) {
+        assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, username, PASSWORD, BEFORE_EXPIRY).isPresent());
+    }
+
+    @Test
+    void missingCredentialsAreRefused() {
+        assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, null, null, BEFORE_EXPIRY).orElseThrow()
+                .contains("HTTP Basic"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "not base64!", "c2hvcnQ="})
+    void aSecretMustBeBase64OfSixteenBytesOrMore(String secret) {
+        assertThrows(IllegalArgumentException.class, () -> DeviceCredentials.requireValidSecret(secret));
+    }
+}
