@@ -33,6 +33,7 @@ public class MqttHealthCheck implements HealthCheck {
         if (!(route.getConsumer() instanceof DurableMqttConsumer consumer)) {
             return response.down().withData("reason", "route " + ROUTE + " has no MQTT consumer").build();
         }
+        response.withData("topic", consumer.getEndpoint().getTopic());
         if (!consumer.connected()) {
             String error = consumer.lastError();
             return response.down().withData("reason", "not connected to the broker"
