@@ -24,6 +24,21 @@ public record Call(String id, DeviceId device, Media media, CallState state, Str
         rejectedBy = Set.copyOf(rejectedBy);
     }
 
+    /** Who placed the call. */
+    public enum Direction {
+        DEVICE_CALLS_APP, APP_CALLS_DEVICE
+    }
+
+    /** An app user called the device: the caller is that user, the called party the device itself. */
+    public Direction direction() {
+        return callerId != null && !DeviceId.looksLikeDeviceId(callerId) && device.toString().equals(calledId)
+                ? Direction.APP_CALLS_DEVICE : Direction.DEVICE_CALLS_APP;
+    }
+
+    public boolean appCalling() {
+        return direction() == Direction.APP_CALLS_DEVICE;
+    }
+
     public boolean isCallee(String userId) {
         return callees.contains(userId);
     }

@@ -22,8 +22,9 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * The call state machine for "device calls app": a pure function from (device state, active call, input) to a
- * {@link Decision}. Every transition is one row of {@link #TABLE}; nothing here talks to MQTT, HTTP or a store.
+ * The call state machine, for "device calls app" and its mirror "app calls device": a pure function from (device
+ * state, active call, input) to a {@link Decision}. Every transition is one row of {@link #TABLE}; nothing here
+ * talks to MQTT, HTTP or a store.
  */
 public final class CallEngine {
 
@@ -36,9 +37,14 @@ public final class CallEngine {
         }
     }
 
-    /** What happened: a device report (by its status), an app command, a deadline or a failed control. */
+    /**
+     * What happened: a device report (by its status), an app command, a deadline or a failed control. In a call
+     * the app placed, the app's status 1 and 0 are APP_CALL and APP_HANG_UP, and the ringing device's status 1 and
+     * 0 are DEVICE_ACCEPT and DEVICE_REFUSE.
+     */
     public enum Trigger {
-        RING, DEVICE_IDLE, DEVICE_IN_CALL, ACCEPT, REJECT, DEADLINE, CONTROL_FAILED, MEDIA_LOST, MEDIA_RESUMED
+        RING, DEVICE_IDLE, DEVICE_IN_CALL, ACCEPT, REJECT, DEADLINE, CONTROL_FAILED, MEDIA_LOST, MEDIA_RESUMED,
+        APP_CALL, APP_HANG_UP, DEVICE_ACCEPT, DEVICE_REFUSE
     }
 
     /** {@code mediaGrace}: how long a connected call outlives its media before it ends as INTERRUPTED. */
@@ -69,6 +75,9 @@ public final class CallEngine {
         row(Phase.IDLE, Trigger.DEVICE_IN_CALL, "no change (no call known)", s -> { });
         row(Phase.IDLE, Trigger.ACCEPT, "refused: no call", CallEngine::noCall);
         row(Phase.IDLE, Trigger.REJECT, "refused: no call", CallEngine::noCall);
+        row(Phase.IDLE, Trigger.APP_CALL, "RINGING (app calls device); control 1; call.ringing; ring deadline",
+                CallEngine::startAppCall);
+        row(Phase.IDLE, Trigger.APP_HANG_UP, "refused: no call", CallEngine::noCall);
 
         row(Phase.RINGING, Trigger.RING, "same call: no change; other callees: refused busy", CallEngine::ringAgain);
         row(Phase.RINGING, Trigger.DEVICE_IDLE, "ENDED CANCELED; call.canceled, call.ended", CallEngine::cancel);
@@ -80,6 +89,14 @@ public final class CallEngine {
                 + " call.ended. Other user: refused", CallEngine::reject);
         row(Phase.RINGING, Trigger.DEADLINE, "ENDED NO_ANSWER; control 0; call.ended", CallEngine::noAnswer);
         row(Phase.RINGING, Trigger.CONTROL_FAILED, "call.control_failed", CallEngine::controlFailed);
+        row(Phase.RINGING, Trigger.APP_CALL, "the same app call: no change; any other: refused busy",
+                CallEngine::appCallAgain);
+        row(Phase.RINGING, Trigger.APP_HANG_UP, "caller: ENDED CANCELED, control 0; call.canceled, call.ended."
+                + " Other user: refused", CallEngine::cancelByCaller);
+        row(Phase.RINGING, Trigger.DEVICE_ACCEPT, "ACCEPTED by the device; call.accepted; connect deadline",
+                CallEngine::deviceAccepts);
+        row(Phase.RINGING, Trigger.DEVICE_REFUSE, "ENDED REJECTED, or BUSY when it names rejectUserId;"
+                + " call.rejected, call.ended", CallEngine::deviceRefuses);
 
         row(Phase.ACCEPTED, Trigger.RING, "same call: no change; other callees: refused busy", CallEngine::ringAgain);
         row(Phase.ACCEPTED, Trigger.DEVICE_IDLE, "ENDED FAILED (never connected); call.ended",
@@ -92,6 +109,11 @@ public final class CallEngine {
         row(Phase.ACCEPTED, Trigger.DEADLINE, "ENDED FAILED; control 0; call.ended",
                 s -> s.end(EndReason.FAILED, SERVER, true));
         row(Phase.ACCEPTED, Trigger.CONTROL_FAILED, "call.control_failed", CallEngine::controlFailed);
+        row(Phase.ACCEPTED, Trigger.APP_CALL, "the same app call: no change; any other: refused busy",
+                CallEngine::appCallAgain);
+        row(Phase.ACCEPTED, Trigger.APP_HANG_UP, "caller: ENDED HANGUP, control 0, call.ended; other: refused",
+                CallEngine::hangUpByCaller);
+        row(Phase.ACCEPTED, Trigger.DEVICE_ACCEPT, "no change", s -> { });
 
         row(Phase.CONNECTED, Trigger.RING, "same call: no change; other callees: refused busy", CallEngine::ringAgain);
         row(Phase.CONNECTED, Trigger.DEVICE_IDLE, "ENDED HANGUP by the device; call.ended",
@@ -108,6 +130,11 @@ public final class CallEngine {
                 s -> s.call = s.call.deadline() == null ? s.call : s.call.with(CallState.CONNECTED, null));
         row(Phase.CONNECTED, Trigger.DEADLINE, "ENDED INTERRUPTED (media gone, no report 0); control 0; call.ended",
                 s -> s.end(EndReason.INTERRUPTED, SERVER, true));
+        row(Phase.CONNECTED, Trigger.APP_CALL, "the same app call: no change; any other: refused busy",
+                CallEngine::appCallAgain);
+        row(Phase.CONNECTED, Trigger.APP_HANG_UP, "caller: ENDED HANGUP, control 0, call.ended; other: refused",
+                CallEngine::hangUpByCaller);
+        row(Phase.CONNECTED, Trigger.DEVICE_ACCEPT, "no change", s -> { });
 
         row(Phase.ENDED, Trigger.CONTROL_FAILED, "call.control_failed (the device missed the end)",
                 CallEngine::controlFailed);
@@ -163,7 +190,7 @@ public final class CallEngine {
                 && report.timestamp() < before.lastReportAt()) {
             return unchanged(active, before);
         }
-        Refusal contradiction = contradiction(device, props);
+        Refusal contradiction = contradiction(device, props, active);
         if (contradiction != null) {
             return new Decision(active, active, before, before, List.of(), contradiction);
         }
@@ -172,7 +199,12 @@ public final class CallEngine {
         Media media = null;
         if (active != null && props.status(active.media()) != null) {
             media = active.media();
-            trigger = reportTrigger(props.status(media));
+            int status = props.status(media);
+            if (!active.appCalling()) {
+                trigger = appCallForm(device, props) ? null : reportTrigger(status);
+            } else if (!appCallForm(device, props) || ofThisAppCall(props, active)) {
+                trigger = appCallTrigger(status, active.state());
+            }
         } else {
             for (Media m : Media.values()) {
                 Integer status = props.status(m);
@@ -227,6 +259,20 @@ public final class CallEngine {
         if (!props.userIds().isEmpty() && !props.userIds().equals(List.of(command.userId()))) {
             return refuse(active, null, Refusal.Kind.INVALID,
                     "_sys_userid in Data must be the access token's user " + command.userId());
+        }
+        boolean callsDevice = command.device().toString().equals(props.calledId());
+        if (callsDevice && !command.userId().equals(props.callerId())) {
+            return refuse(active, null, Refusal.Kind.INVALID, "to call " + command.device() + ", _sys_caller_id"
+                    + " must be the access token's user " + command.userId());
+        }
+        if (callsDevice || active != null && active.appCalling() && command.userId().equals(active.callerId())) {
+            // The app's own call: status 1 places it, 0 cancels or hangs it up.
+            Step step = new Step(this, command.device(), active, props, media, command.userId(), command.params());
+            step.run(status == 1 ? Trigger.APP_CALL : Trigger.APP_HANG_UP);
+            if (step.refusal != null) {
+                return new Decision(active, active, null, null, List.of(), step.refusal);
+            }
+            return step.finish(null, null);
         }
         if (active != null && active.media() != media) {
             return refuse(active, null, Refusal.Kind.NO_CALL, "device " + command.device() + " has no active "
@@ -312,6 +358,67 @@ public final class CallEngine {
         s.event(CallEvent.RINGING, Map.of("callees", callees));
     }
 
+    private static void startAppCall(Step s) {
+        Instant now = s.engine.now();
+        s.call = new Call(s.engine.callIds.get(), s.device, s.media, CallState.RINGING, s.user, s.device.toString(),
+                List.of(s.user), Set.of(), null, s.props.userAgent(), now, null, null, null, null, null,
+                now.plus(s.engine.settings.ringTimeout()), 0, 0);
+        s.control(withStatus(s, 1));
+        s.event(CallEvent.RINGING, details("caller", s.user, "called", s.device.toString()));
+    }
+
+    private static void appCallAgain(Step s) {
+        boolean same = s.call.appCalling() && s.user.equals(s.call.callerId()) && s.media == s.call.media();
+        if (!same) {
+            s.refuse(Refusal.Kind.BUSY, "device " + s.device + " is already in call " + s.call.id() + " ("
+                    + s.call.state() + ")");
+        }
+    }
+
+    private static void cancelByCaller(Step s) {
+        if (refuseUnlessCaller(s)) {
+            return;
+        }
+        s.event(CallEvent.CANCELED, Map.of());
+        s.end(EndReason.CANCELED, s.user, true);
+    }
+
+    private static void hangUpByCaller(Step s) {
+        if (!refuseUnlessCaller(s)) {
+            s.end(EndReason.HANGUP, s.user, true);
+        }
+    }
+
+    private static boolean refuseUnlessCaller(Step s) {
+        if (!s.call.appCalling()) {
+            s.refuse(Refusal.Kind.INVALID, "call " + s.call.id() + " was placed by " + s.call.callerId()
+                    + ": refuse or hang up with _sys_caller_id " + s.call.callerId());
+        } else if (!s.user.equals(s.call.callerId())) {
+            s.refuse(Refusal.Kind.NOT_CALLEE, "user " + s.user + " did not place call " + s.call.id());
+        }
+        return s.refusal != null;
+    }
+
+    private static void deviceAccepts(Step s) {
+        Instant now = s.engine.now();
+        String device = s.device.toString();
+        s.call = s.call.accepted(device, now, now.plus(s.engine.settings.connectTimeout()));
+        s.event(CallEvent.ACCEPTED, details("device", device));
+    }
+
+    /** A busy device names the user it refuses in {@code _sys_extra_info}; otherwise it declines. */
+    private static void deviceRefuses(Step s) {
+        String busyFor = s.props.rejectUserId();
+        s.event(CallEvent.REJECTED, details("device", s.device.toString(), "final", true, "busy", busyFor != null));
+        s.end(busyFor != null ? EndReason.BUSY : EndReason.REJECTED, s.device.toString(), false);
+    }
+
+    private static Map<String, Object> withStatus(Step s, int status) {
+        Map<String, Object> params = new LinkedHashMap<>(s.appParams);
+        params.put(s.media.statusProperty(), status);
+        return params;
+    }
+
     private static void ringAgain(Step s) {
         List<String> callees = namedCallees(s);
         boolean sameCall = s.media == s.call.media() && (callees.isEmpty()
@@ -338,7 +445,7 @@ public final class CallEngine {
 
     private static void connect(Step s) {
         Call c = s.call;
-        String answeredBy = c.answeredBy();
+        String answeredBy = c.appCalling() ? s.device.toString() : c.answeredBy();
         if (answeredBy == null) {
             // Status 2 while still ringing: the device names who took the call, if it can.
             List<String> named = s.props.userIds().stream().filter(c::isCallee).toList();
@@ -346,7 +453,7 @@ public final class CallEngine {
         }
         String taker = answeredBy;
         // After an accept the other callees were told then; only a call still ringing tells them now.
-        List<String> others = c.answeredBy() != null ? List.of()
+        List<String> others = c.answeredBy() != null || c.appCalling() ? List.of()
                 : c.stillRinging().stream().filter(u -> !u.equals(taker)).toList();
         s.call = c.connected(answeredBy, s.engine.now());
         if (!others.isEmpty()) {
@@ -365,9 +472,7 @@ public final class CallEngine {
         Set<String> rejected = new HashSet<>(s.call.rejectedBy());
         rejected.remove(s.user);
         s.call = s.call.rejectedBy(rejected).accepted(s.user, now, now.plus(s.engine.settings.connectTimeout()));
-        Map<String, Object> params = new LinkedHashMap<>(s.appParams);
-        params.put(s.media.statusProperty(), 1);
-        s.control(params);
+        s.control(withStatus(s, 1));
         s.event(CallEvent.ACCEPTED, details("user", s.user));
         if (!others.isEmpty()) {
             s.event(CallEvent.ANSWERED_ELSEWHERE, details("users", others, "answeredBy", s.user));
@@ -433,20 +538,49 @@ public final class CallEngine {
         };
     }
 
+    /** In a call the app placed, the device's 1 accepts and its 0 refuses while it rings. */
+    private static Trigger appCallTrigger(int status, CallState state) {
+        return switch (status) {
+            case 0 -> state == CallState.RINGING ? Trigger.DEVICE_REFUSE : Trigger.DEVICE_IDLE;
+            case 1 -> Trigger.DEVICE_ACCEPT;
+            default -> Trigger.DEVICE_IN_CALL;
+        };
+    }
+
+    /** The report speaks of a call an app user placed to this device (the mirror of the device's own ring). */
+    private static boolean appCallForm(DeviceId device, CallProperties props) {
+        return props.callerId() != null && props.callerDevice() == null
+                || device.toString().equals(props.calledId());
+    }
+
+    /** The report names the caller of this app call, or no caller at all. */
+    private static boolean ofThisAppCall(CallProperties props, Call active) {
+        return props.callerId() == null || props.callerId().equals(active.callerId());
+    }
+
     /** Ids that cannot belong to a report of this device: refused rather than guessed at. */
-    private static Refusal contradiction(DeviceId device, CallProperties props) {
+    private static Refusal contradiction(DeviceId device, CallProperties props, Call active) {
         DeviceId callerDevice = props.callerDevice();
         if (callerDevice != null && !callerDevice.equals(device)) {
             return new Refusal(Refusal.Kind.INVALID, "_sys_caller_id " + callerDevice
                     + " contradicts the topic's device " + device);
         }
-        if (props.calledId() != null && DeviceId.looksLikeDeviceId(props.calledId())) {
-            return new Refusal(Refusal.Kind.UNSUPPORTED, "_sys_called_id " + props.calledId()
-                    + " is a device: app-calls-device and device-to-device calls are not handled yet");
+        boolean userCaller = props.callerId() != null && callerDevice == null;
+        boolean calledThis = device.toString().equals(props.calledId());
+        if (props.calledId() != null && DeviceId.looksLikeDeviceId(props.calledId()) && !calledThis) {
+            return userCaller
+                    ? new Refusal(Refusal.Kind.INVALID, "_sys_called_id " + props.calledId()
+                            + " contradicts the topic's device " + device)
+                    : new Refusal(Refusal.Kind.UNSUPPORTED, "_sys_called_id " + props.calledId()
+                            + " is another device: device-to-device calls are not handled yet");
         }
-        if (props.callerId() != null && callerDevice == null && props.statuses().containsValue(1)) {
-            return new Refusal(Refusal.Kind.UNSUPPORTED, "_sys_caller_id " + props.callerId()
-                    + " is a user: app-calls-device calls are not handled yet");
+        if (calledThis && callerDevice != null) {
+            return new Refusal(Refusal.Kind.INVALID, "a device does not call itself");
+        }
+        if ((userCaller || calledThis) && props.statuses().containsValue(1)
+                && !(active != null && active.appCalling() && ofThisAppCall(props, active))) {
+            return new Refusal(Refusal.Kind.NO_CALL, "no call from "
+                    + (userCaller ? props.callerId() : "an app user") + " to " + device + " is ringing");
         }
         return null;
     }

@@ -16,6 +16,7 @@ public final class CallView {
         m.put("callId", c.id());
         m.put("device", c.device().toString());
         m.put("media", c.media().name().toLowerCase());
+        m.put("direction", c.direction() == Call.Direction.APP_CALLS_DEVICE ? "app-calls-device" : "device-calls-app");
         m.put("state", c.state().name());
         m.put("reason", c.reason() == null ? null : c.reason().name());
         m.put("caller", c.callerId());

@@ -54,6 +54,24 @@ public record CallProperties(Map<Media, Integer> statuses, List<String> userIds,
         return statuses.get(media);
     }
 
+    /**
+     * The user a busy device refuses, from {@code _sys_extra_info} ({@code {"rejectUserId":"<user>"}}), or null.
+     * Extra info that is not a JSON object naming one is not a busy refusal.
+     */
+    public String rejectUserId() {
+        if (extraInfo == null || extraInfo.isBlank()) {
+            return null;
+        }
+        try {
+            if (ThingCodec.parseObject(extraInfo).get("rejectUserId") instanceof String u && !u.isEmpty()) {
+                return u;
+            }
+        } catch (RuntimeException e) {
+            // not JSON: no busy refusal
+        }
+        return null;
+    }
+
     /** The caller as a device, or null when the caller is absent or a user. */
     public DeviceId callerDevice() {
         return DeviceId.looksLikeDeviceId(callerId) ? DeviceId.parse(callerId) : null;

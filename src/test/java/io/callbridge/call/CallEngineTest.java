@@ -131,7 +131,9 @@ class CallEngineTest {
         // Media comes and goes only in a connected call; before, it changes nothing.
         Set<String> expectedAbsent = new HashSet<>(Set.of("IDLE/DEADLINE", "IDLE/CONTROL_FAILED",
                 "IDLE/MEDIA_LOST", "IDLE/MEDIA_RESUMED", "RINGING/MEDIA_LOST", "RINGING/MEDIA_RESUMED",
-                "ACCEPTED/MEDIA_LOST", "ACCEPTED/MEDIA_RESUMED"));
+                "ACCEPTED/MEDIA_LOST", "ACCEPTED/MEDIA_RESUMED",
+                // The device's accept and refusal exist only in a call an app placed; it refuses only while ringing.
+                "IDLE/DEVICE_ACCEPT", "IDLE/DEVICE_REFUSE", "ACCEPTED/DEVICE_REFUSE", "CONNECTED/DEVICE_REFUSE"));
         for (Trigger t : EnumSet.complementOf(EnumSet.of(Trigger.CONTROL_FAILED))) {
             expectedAbsent.add("ENDED/" + t);
         }
@@ -938,11 +940,268 @@ class CallEngineTest {
     }
 
     @Test
-    void callerIsAUser_appCallsDevice_refusedUnsupported() {
-        Map<String, Object> params = device(Media.VIDEO, 1, "20001");
-        params.put("_sys_caller_id", "20001");
-        params.put("_sys_called_id", DEVICE_ID);
-        assertRefused(report(params), Refusal.Kind.UNSUPPORTED);
+    void callerIsAUser_withoutThatUsersCall_refusedNoCall() {
+        assertRefused(report(deviceAnswer(Media.VIDEO, 1, "20001")), Refusal.Kind.NO_CALL);
+        assertEquals(0, callsCreated);
+    }
+
+    // ---- app calls device ----
+
+    static final String PHONE = "ios/1.0.0 (ios;iphone 13;zh-CN)";
+
+    /** The app's Data when it calls the device: it is the caller, the device the called party. */
+    static Map<String, Object> appCallData(Media media, int status, String user) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put(media.statusProperty(), status);
+        p.put("username", "father");
+        p.put("_sys_userid", user);
+        p.put("_sys_caller_id", user);
+        p.put("_sys_called_id", DEVICE_ID);
+        p.put("_sys_user_agent", PHONE);
+        return p;
+    }
+
+    /** The device's report in a call the app placed: the same ids, the device's own status. */
+    static Map<String, Object> deviceAnswer(Media media, int status, String user) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put(media.statusProperty(), status);
+        p.put("_sys_userid", user);
+        p.put("_sys_caller_id", user);
+        p.put("_sys_called_id", DEVICE_ID);
+        p.put("_sys_user_agent", UA);
+        return p;
+    }
+
+    Decision appCall(String user, int status) {
+        return apply(engine.onApp(new AppCommand(DEVICE, user, appCallData(Media.VIDEO, status, user)), active()));
+    }
+
+    Call placed(String user) {
+        Decision d = appCall(user, 1);
+        assertNull(d.refusal());
+        assertEquals(CallState.RINGING, call.state());
+        return call;
+    }
+
+    Call deviceAccepted(String user) {
+        placed(user);
+        assertNull(report(deviceAnswer(Media.VIDEO, 1, user)).refusal());
+        assertEquals(CallState.ACCEPTED, call.state());
+        return call;
+    }
+
+    Call appCallConnected(String user) {
+        deviceAccepted(user);
+        assertNull(report(deviceAnswer(Media.VIDEO, 2, user)).refusal());
+        assertEquals(CallState.CONNECTED, call.state());
+        return call;
+    }
+
+    @Test
+    void idle_appCall_ringsTheDeviceWithControl1() {
+        Decision d = appCall("20001", 1);
+
+        assertNull(d.refusal());
+        Call c = d.after();
+        assertAll(
+                () -> assertEquals(CallState.RINGING, c.state()),
+                () -> assertEquals(Call.Direction.APP_CALLS_DEVICE, c.direction()),
+                () -> assertEquals("20001", c.callerId()),
+                () -> assertEquals(DEVICE_ID, c.calledId()),
+                () -> assertEquals(List.of("20001"), c.callees()),
+                () -> assertEquals(PHONE, c.userAgent()),
+                () -> assertEquals(T0.plus(RING), c.deadline()));
+        assertEquals(List.of(appCallData(Media.VIDEO, 1, "20001")), controls(d).stream()
+                .map(Effect.Control::params).toList(), "step 4.1 mirrored: the app's Data goes to the device");
+        List<CallEvent> events = assertEvents(d, CallEvent.RINGING);
+        assertEquals(Map.of("caller", "20001", "called", DEVICE_ID), events.get(0).details());
+    }
+
+    @Test
+    void idle_appHangUp_refusedNoCall() {
+        assertRefused(appCall("20001", 0), Refusal.Kind.NO_CALL);
+    }
+
+    @Test
+    void ringing_appCall_sameCallerChangesNothing() {
+        Call ringing = placed("20001");
+        Decision d = appCall("20001", 1);
+        assertNull(d.refusal());
+        assertSame(ringing, d.after());
+        assertEquals(List.of(), d.effects());
+    }
+
+    @Test
+    void ringing_appCall_anotherUserOrADeviceCall_refusedBusy() {
+        placed("20001");
+        assertRefused(appCall("20002", 1), Refusal.Kind.BUSY);
+        setUp();
+        ring("20001");
+        assertRefused(appCall("20002", 1), Refusal.Kind.BUSY);
+    }
+
+    @Test
+    void ringing_appHangUp_theCallerCancels() {
+        placed("20001");
+        clock.advance(Duration.ofSeconds(4));
+        Decision d = appCall("20001", 0);
+
+        assertEnded(d.after(), EndReason.CANCELED, "20001");
+        assertEquals(1, controls(d).size(), "the ringing device is told");
+        assertEquals(0, controls(d).get(0).params().get(VIDEO));
+        assertEquals(DEVICE_ID, controls(d).get(0).params().get("_sys_called_id"));
+        assertEvents(d, CallEvent.CANCELED, CallEvent.ENDED);
+    }
+
+    @Test
+    void ringing_appHangUp_anotherUser_refused() {
+        placed("20001");
+        assertRefused(appCall("20002", 0), Refusal.Kind.NOT_CALLEE);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20002", appData(Media.VIDEO, 0, "20002")),
+                active())), Refusal.Kind.INVALID);
+        // On the device's own call, a user cannot cancel as if they had placed it.
+        setUp();
+        ring("20001");
+        assertRefused(appCall("20001", 0), Refusal.Kind.INVALID);
+    }
+
+    @Test
+    void ringing_deviceAccept_theDeviceTakesTheCall() {
+        placed("20001");
+        clock.advance(Duration.ofSeconds(3));
+        Decision d = report(deviceAnswer(Media.VIDEO, 1, "20001"));
+
+        Call c = d.after();
+        assertEquals(CallState.ACCEPTED, c.state());
+        assertEquals(DEVICE_ID, c.answeredBy());
+        assertEquals(clock.instant().plus(CONNECT), c.deadline());
+        assertEquals(List.of(), controls(d), "the device itself accepted");
+        assertEquals(Map.of("device", DEVICE_ID), assertEvents(d, CallEvent.ACCEPTED).get(0).details());
+    }
+
+    @Test
+    void ringing_deviceRefuse_endsRejected() {
+        placed("20001");
+        Decision d = report(deviceAnswer(Media.VIDEO, 0, "20001"));
+
+        assertEnded(d.after(), EndReason.REJECTED, DEVICE_ID);
+        assertEquals(List.of(), controls(d));
+        List<CallEvent> events = assertEvents(d, CallEvent.REJECTED, CallEvent.ENDED);
+        assertEquals(false, events.get(0).details().get("busy"));
+    }
+
+    @Test
+    void ringing_deviceRefuse_namingRejectUserId_endsBusy() {
+        placed("20001");
+        Map<String, Object> busy = deviceAnswer(Media.VIDEO, 0, "20001");
+        busy.put("_sys_extra_info", "{\"rejectUserId\":\"20001\"}");
+        Decision d = report(busy);
+
+        assertEnded(d.after(), EndReason.BUSY, DEVICE_ID);
+        assertEquals(true, events(d).get(0).details().get("busy"));
+    }
+
+    @Test
+    void accepted_appCall_sameCallerChangesNothing() {
+        Call accepted = deviceAccepted("20001");
+        assertSame(accepted, appCall("20001", 1).after());
+    }
+
+    @Test
+    void accepted_appHangUp_theCallerHangsUp() {
+        deviceAccepted("20001");
+        Decision d = appCall("20001", 0);
+        assertEnded(d.after(), EndReason.HANGUP, "20001");
+        assertEquals(1, controls(d).size());
+        assertEvents(d, CallEvent.ENDED);
+    }
+
+    @Test
+    void accepted_deviceAccept_changesNothing() {
+        Call accepted = deviceAccepted("20001");
+        Decision d = report(deviceAnswer(Media.VIDEO, 1, "20001"));
+        assertSame(accepted, d.after());
+        assertEquals(List.of(), d.effects());
+    }
+
+    @Test
+    void connected_appCall_sameCallerChangesNothing() {
+        Call connected = appCallConnected("20001");
+        assertSame(connected, appCall("20001", 1).after());
+        assertRefused(appCall("20002", 1), Refusal.Kind.BUSY);
+    }
+
+    @Test
+    void connected_appHangUp_theCallerHangsUp() {
+        appCallConnected("20001");
+        clock.advance(Duration.ofSeconds(30));
+        Decision d = appCall("20001", 0);
+        assertEnded(d.after(), EndReason.HANGUP, "20001");
+        assertEquals(Duration.ofSeconds(30), d.after().talkDuration());
+        assertEquals(0, controls(d).get(0).params().get(VIDEO));
+    }
+
+    @Test
+    void connected_deviceAccept_changesNothing() {
+        Call connected = appCallConnected("20001");
+        assertSame(connected, report(deviceAnswer(Media.VIDEO, 1, "20001")).after());
+    }
+
+    @Test
+    void appCallsDevice_wholeCall_theDeviceHangsUp() {
+        placed("20001");
+        report(deviceAnswer(Media.VIDEO, 1, "20001"));
+        Decision connected = report(deviceAnswer(Media.VIDEO, 2, "20001"));
+        assertEquals(DEVICE_ID, connected.after().answeredBy());
+        assertEvents(connected, CallEvent.CONNECTED);
+        Decision ended = report(deviceAnswer(Media.VIDEO, 0, "20001"));
+        assertEnded(ended.after(), EndReason.HANGUP, DEVICE_ID);
+        assertEquals(List.of(CallEvent.RINGING, CallEvent.ACCEPTED, CallEvent.CONNECTED, CallEvent.ENDED),
+                types(log));
+    }
+
+    @Test
+    void appCallsDevice_statusTwoWhileRinging_connectsWithoutAnsweredElsewhere() {
+        placed("20001");
+        Decision d = report(deviceAnswer(Media.VIDEO, 2, "20001"));
+        assertEquals(CallState.CONNECTED, d.after().state());
+        assertEquals(DEVICE_ID, d.after().answeredBy());
+        assertEvents(d, CallEvent.CONNECTED);
+    }
+
+    @Test
+    void appCallsDevice_ringTimeout_endsNoAnswerAndTellsTheDevice() {
+        placed("20001");
+        clock.advance(RING);
+        Decision d = deadline();
+        assertEnded(d.after(), EndReason.NO_ANSWER, CallEngine.SERVER);
+        assertEquals(0, controls(d).get(0).params().get(VIDEO));
+        assertEquals("20001", controls(d).get(0).params().get("_sys_caller_id"));
+    }
+
+    @Test
+    void appCallsDevice_theCallerMustBeTheTokensUser() {
+        Map<String, Object> data = appCallData(Media.VIDEO, 1, "20001");
+        data.put("_sys_caller_id", "20002");
+        data.remove("_sys_userid");
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), null)), Refusal.Kind.INVALID);
+    }
+
+    @Test
+    void appCallsDevice_aStaleReportInItsFormLeavesTheDevicesOwnCallAlone() {
+        Call ringing = ring("20001");
+        Decision d = report(deviceAnswer(Media.VIDEO, 0, "20002"));
+        assertNull(d.refusal());
+        assertSame(ringing, d.after(), "not the device's ring being canceled");
+        assertEquals(0, d.stateAfter().values().get(VIDEO), "the state is still recorded");
+    }
+
+    @Test
+    void appCallsDevice_anotherUsersReportLeavesThisAppCallAlone() {
+        Call ringing = placed("20001");
+        Decision d = report(deviceAnswer(Media.VIDEO, 0, "20002"));
+        assertSame(ringing, d.after());
+        assertRefused(report(deviceAnswer(Media.VIDEO, 1, "20002")), Refusal.Kind.NO_CALL);
     }
 
     @Test

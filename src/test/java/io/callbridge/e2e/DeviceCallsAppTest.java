@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Whole calls through a real MQTT broker, the real HTTP API and a real webhook receiver: the device is an MQTT
- * client, the app calls the tokenapi, and every webhook is verified with the Standard Webhooks library.
+ * client, the app calls the tokenapi, and every webhook is verified with the Standard Webhooks library. The
+ * device calls the app (the seed's flow), and at the end the app calls the device (its mirror).
  */
 @QuarkusTest
 @WithTestResource(CallBridgeTestResource.class)
@@ -330,6 +331,65 @@ class DeviceCallsAppTest {
             assertNull(AppClient.control(other, 1, "20002").get("Response.Error"));
             other.awaitControl(1);
         }
+    }
+
+    // ---- the mirror: the app calls the device ----
+
+    @Test
+    void appCallsDevice_theDeviceAcceptsConnectsAndHangsUp() {
+        JsonPath placed = AppClient.callDevice(device, 1, "20001");
+        assertNull(placed.get("Response.Error"), () -> placed.prettify());
+        JsonNode control = device.awaitControl(1);
+        assertEquals("20001", control.path("params").path("_sys_caller_id").asText());
+        assertEquals(device.id(), control.path("params").path("_sys_called_id").asText());
+
+        assertReply(device.answerCall(1, "20001"), 0);
+        assertReply(device.answerCall(2, "20001"), 0);
+        assertReply(device.answerCall(0, "20001"), 0);
+
+        List<WebhookReceiver.Received> events = awaitEvents("call.ringing", "call.accepted", "call.connected",
+                "call.ended");
+        JsonNode ended = events.get(3).json().path("data");
+        assertEquals("app-calls-device", ended.path("direction").asText());
+        assertEquals("HANGUP", ended.path("reason").asText());
+        assertEquals("20001", ended.path("caller").asText());
+        assertEquals(device.id(), ended.path("answeredBy").asText());
+        assertEquals(device.id(), ended.path("endedBy").asText());
+        AppClient.admin().get("/api/calls/" + ended.path("callId").asText()).then().statusCode(200)
+                .body("direction", org.hamcrest.Matchers.equalTo("app-calls-device"))
+                .body("state", org.hamcrest.Matchers.equalTo("ENDED"));
+    }
+
+    @Test
+    void appCallsDevice_aBusyDeviceRefusesAndTheCallerHearsBusy() {
+        assertNull(AppClient.callDevice(device, 1, "20001").get("Response.Error"));
+        device.awaitControl(1);
+        var refusal = device.callParams(0, "20001");
+        refusal.put("_sys_caller_id", "20001");
+        refusal.put("_sys_called_id", device.id());
+        refusal.put("_sys_extra_info", "{\"rejectUserId\":\"20001\"}");
+        assertReply(device.report(refusal), 0);
+
+        JsonNode ended = awaitEvents("call.ringing", "call.rejected", "call.ended").get(2).json().path("data");
+        assertEquals("BUSY", ended.path("reason").asText());
+        // The device is free again: the next call rings.
+        assertNull(AppClient.callDevice(device, 1, "20001").get("Response.Error"));
+    }
+
+    @Test
+    void appCallsDevice_theCallerCancelsAndAnotherUserCannot() {
+        assertNull(AppClient.callDevice(device, 1, "20001").get("Response.Error"));
+        device.awaitControl(1);
+        assertEquals("FailedOperation.DeviceBusy",
+                AppClient.callDevice(device, 1, "20002").get("Response.Error.Code"));
+        assertEquals("UnauthorizedOperation.NotCallee",
+                AppClient.callDevice(device, 0, "20002").get("Response.Error.Code"));
+
+        assertNull(AppClient.callDevice(device, 0, "20001").get("Response.Error"));
+        device.awaitControl(0);
+        JsonNode ended = awaitEvents("call.ringing", "call.canceled", "call.ended").get(2).json().path("data");
+        assertEquals("CANCELED", ended.path("reason").asText());
+        assertEquals("20001", ended.path("endedBy").asText());
     }
 
     private JsonNode assertReply(String token, int code) {

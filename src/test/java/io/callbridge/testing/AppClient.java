@@ -16,12 +16,12 @@ public final class AppClient {
     private AppClient() {
     }
 
-    /** The seed's Data for step 3, from {@code user} about {@code device}'s call. */
     /** A request to the management API (/api/calls, /api/webhooks, /api/devices) with the test's admin token. */
     public static io.restassured.specification.RequestSpecification admin() {
         return RestAssured.given().header("Authorization", "Bearer " + CallBridgeTestResource.ADMIN_TOKEN);
     }
 
+    /** The seed's Data for step 3, from {@code user} about {@code device}'s call. */
     public static ObjectNode data(DeviceSim device, int status, String user) {
         ObjectNode data = JSON.createObjectNode();
         data.put("_sys_video_call_status", status);
@@ -31,6 +31,22 @@ public final class AppClient {
         data.put("_sys_called_id", user);
         data.put("_sys_user_agent", DeviceSim.UA);
         return data;
+    }
+
+    /** Data for the mirror flow: {@code user} calls the device (1) or cancels / hangs up (0). */
+    public static ObjectNode callData(DeviceSim device, int status, String user) {
+        ObjectNode data = JSON.createObjectNode();
+        data.put("_sys_video_call_status", status);
+        data.put("username", "father");
+        data.put("_sys_userid", user);
+        data.put("_sys_caller_id", user);
+        data.put("_sys_called_id", device.id());
+        data.put("_sys_user_agent", "ios/1.0.0 (ios;iphone 13;zh-CN)");
+        return data;
+    }
+
+    public static JsonPath callDevice(DeviceSim device, int status, String user) {
+        return control(device, "token-" + user, callData(device, status, user).toString());
     }
 
     public static JsonPath control(DeviceSim device, int status, String user) {
