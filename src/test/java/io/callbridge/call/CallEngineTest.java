@@ -951,25 +951,12 @@ class CallEngineTest {
 
     /** The app's Data when it calls the device: it is the caller, the device the called party. */
     static Map<String, Object> appCallData(Media media, int status, String user) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put(media.statusProperty(), status);
-        p.put("username", "father");
-        p.put("_sys_userid", user);
-        p.put("_sys_caller_id", user);
-        p.put("_sys_called_id", DEVICE_ID);
-        p.put("_sys_user_agent", PHONE);
-        return p;
+        return callProps(media, status, user, user, DEVICE_ID, PHONE, "father");
     }
 
     /** The device's report in a call the app placed: the same ids, the device's own status. */
     static Map<String, Object> deviceAnswer(Media media, int status, String user) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put(media.statusProperty(), status);
-        p.put("_sys_userid", user);
-        p.put("_sys_caller_id", user);
-        p.put("_sys_called_id", DEVICE_ID);
-        p.put("_sys_user_agent", UA);
-        return p;
+        return callProps(media, status, user, user, DEVICE_ID, UA, null);
     }
 
     Decision appCall(String user, int status) {
@@ -1389,24 +1376,26 @@ class CallEngineTest {
 
     /** A device report's params as the seed writes them; {@code users} goes in both userid and called id. */
     static Map<String, Object> device(Media media, int status, String users) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put(media.statusProperty(), status);
-        p.put("_sys_userid", users);
-        p.put("_sys_caller_id", DEVICE_ID);
-        p.put("_sys_called_id", users);
-        p.put("_sys_user_agent", UA);
-        return p;
+        return callProps(media, status, users, DEVICE_ID, users, UA, null);
     }
 
     /** An app's Data as the seed writes it, for one user. */
     static Map<String, Object> appData(Media media, int status, String user) {
+        return callProps(media, status, user, DEVICE_ID, user, UA, "father");
+    }
+
+    /** Call properties in the order the seed writes them; a null {@code username} is left out. */
+    static Map<String, Object> callProps(Media media, int status, String users, String caller, String called,
+            String userAgent, String username) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put(media.statusProperty(), status);
-        p.put("username", "father");
-        p.put("_sys_userid", user);
-        p.put("_sys_caller_id", DEVICE_ID);
-        p.put("_sys_called_id", user);
-        p.put("_sys_user_agent", UA);
+        if (username != null) {
+            p.put("username", username);
+        }
+        p.put("_sys_userid", users);
+        p.put("_sys_caller_id", caller);
+        p.put("_sys_called_id", called);
+        p.put("_sys_user_agent", userAgent);
         return p;
     }
 

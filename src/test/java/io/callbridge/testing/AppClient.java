@@ -35,14 +35,8 @@ public final class AppClient {
 
     /** Data for the mirror flow: {@code user} calls the device (1) or cancels / hangs up (0). */
     public static ObjectNode callData(DeviceSim device, int status, String user) {
-        ObjectNode data = JSON.createObjectNode();
-        data.put("_sys_video_call_status", status);
-        data.put("username", "father");
-        data.put("_sys_userid", user);
-        data.put("_sys_caller_id", user);
-        data.put("_sys_called_id", device.id());
-        data.put("_sys_user_agent", "ios/1.0.0 (ios;iphone 13;zh-CN)");
-        return data;
+        return data(device, status, user).put("_sys_caller_id", user).put("_sys_called_id", device.id())
+                .put("_sys_user_agent", "ios/1.0.0 (ios;iphone 13;zh-CN)");
     }
 
     public static JsonPath callDevice(DeviceSim device, int status, String user) {

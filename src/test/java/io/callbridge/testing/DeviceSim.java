@@ -86,13 +86,7 @@ public final class DeviceSim implements AutoCloseable {
 
     /** The device's status in a call {@code user} placed to it: 1 accepts, 0 refuses or hangs up, 2 in call. */
     public String answerCall(int status, String user) {
-        ObjectNode p = JSON.createObjectNode();
-        p.put("_sys_video_call_status", status);
-        p.put("_sys_userid", user);
-        p.put("_sys_caller_id", user);
-        p.put("_sys_called_id", id());
-        p.put("_sys_user_agent", UA);
-        return report(p);
+        return report(callParams(status, user).put("_sys_caller_id", user).put("_sys_called_id", id()));
     }
 
     /** Publishes a report with these params; returns its clientToken. */
