@@ -22,10 +22,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Embedded HiveMQ CE MQTT 5 broker with a single plain TCP listener and in-memory persistence.
- * Free of CDI so that its lifecycle can be owned by whoever needs it.
+ * Embedded HiveMQ CE MQTT 5 broker with a single plain TCP listener. Free of CDI so that its lifecycle can be
+ * owned by whoever needs it.
  */
 public final class EmbeddedBroker implements AutoCloseable {
+
+    /**
+     * {@code maxQueuedMessages}: what HiveMQ keeps per client beyond the messages in flight (HiveMQ's own default,
+     * 1000, silently drops the rest of a burst); {@code filePersistence}: sessions and queued messages on disk, so a
+     * crash of the process loses none of what devices were told was received; {@code serverReceiveMaximum}: QoS 1
+     * publishes a client may have in flight to the broker.
+     */
+    public record Options(long maxQueuedMessages, boolean filePersistence, int serverReceiveMaximum) {
+
+        /** HiveMQ's own defaults: what a test broker standing for "some broker" runs with. */
+        public static final Options HIVEMQ_DEFAULTS = new Options(1000, false, 10);
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
 
@@ -48,6 +60,11 @@ public final class EmbeddedBroker implements AutoCloseable {
      * Blocks until started or throws after startTimeout.
      */
     public static EmbeddedBroker start(String host, int port, Path dataDir, Duration startTimeout)
+            throws BrokerStartException {
+        return start(host, port, dataDir, startTimeout, Options.HIVEMQ_DEFAULTS);
+    }
+
+    public static EmbeddedBroker start(String host, int port, Path dataDir, Duration startTimeout, Options options)
             throws BrokerStartException {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -72,7 +89,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.createDirectories(confDir);
             Files.createDirectories(dataFolder);
             Files.createDirectories(extensionsDir);
-            Files.writeString(confDir.resolve("config.xml"), configXml(host, port), StandardCharsets.UTF_8);
+            Files.writeString(confDir.resolve("config.xml"), configXml(host, port, options), StandardCharsets.UTF_8);
         } catch (IOException | RuntimeException e) {
             throw new BrokerStartException(host, port, "cannot prepare HiveMQ folders under " + root + ": " + e, e);
         }
@@ -120,6 +137,12 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** PUBLISH messages HiveMQ dropped (full queues, expired messages), since it started. */
+    public long droppedMessages() {
+        var counter = hiveMQ.getMetricRegistry().getCounters().get("com.hivemq.messages.dropped.count");
+        return counter == null ? 0 : counter.getCount();
     }
 
     /** "tcp://host:port", the form Paho expects. */
@@ -186,7 +209,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    static String configXml(String host, int port) {
+    static String configXml(String host, int port, Options options) {
         return """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <hivemq>
@@ -196,14 +219,24 @@ public final class EmbeddedBroker implements AutoCloseable {
                             <bind-address>%s</bind-address>
                         </tcp-listener>
                     </listeners>
+                    <mqtt>
+                        <queued-messages>
+                            <max-queue-size>%d</max-queue-size>
+                            <strategy>discard</strategy>
+                        </queued-messages>
+                        <receive-maximum>
+                            <server-receive-maximum>%d</server-receive-maximum>
+                        </receive-maximum>
+                    </mqtt>
                     <persistence>
-                        <mode>in-memory</mode>
+                        <mode>%s</mode>
                     </persistence>
                     <anonymous-usage-statistics>
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(port, escapeXml(host));
+                """.formatted(port, escapeXml(host), options.maxQueuedMessages(), options.serverReceiveMaximum(),
+                options.filePersistence() ? "file" : "in-memory");
     }
 
     private static String escapeXml(String s) {

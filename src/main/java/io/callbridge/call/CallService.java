@@ -2,7 +2,10 @@ package io.callbridge.call;
 
 import io.callbridge.thing.DeviceId;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -35,12 +38,34 @@ public final class CallService {
         return decide(() -> engine.onApp(command, store.active(command.device()).orElse(null)));
     }
 
-    /** Fires every deadline that is due; returns the decisions that changed a call. */
+    /**
+     * Fires every deadline that is due; returns the decisions that changed a call. The first attempts are committed
+     * together; a call that changed meanwhile is decided again on its own.
+     */
     public List<Decision> fireDeadlines(int limit) {
-        return store.due(engine.now(), limit).stream()
-                .map(c -> decide(() -> store.find(c.id()).map(engine::onDeadline).orElse(unchanged())))
-                .filter(d -> !d.unchanged())
-                .toList();
+        List<Decision> first = store.due(engine.now(), limit).stream().map(engine::onDeadline).toList();
+        List<CompletableFuture<Boolean>> commits = first.stream()
+                .map(d -> d.unchanged() ? CompletableFuture.completedFuture(true) : store.commitAsync(d)).toList();
+        List<Decision> fired = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            Decision d = first.get(i);
+            if (!join(commits.get(i))) {
+                String id = d.call().id();
+                d = decide(() -> store.find(id).map(engine::onDeadline).orElse(unchanged()));
+            }
+            if (!d.unchanged()) {
+                fired.add(d);
+            }
+        }
+        return fired;
+    }
+
+    private static boolean join(CompletableFuture<Boolean> commit) {
+        try {
+            return commit.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
     /** The device's media ended or broke ({@code lost}), or came back; no active call: nothing. */

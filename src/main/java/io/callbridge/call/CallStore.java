@@ -5,6 +5,7 @@ import io.callbridge.thing.DeviceId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where calls and device states live. Writes are compare-and-set on versions, so two writers (threads, or
@@ -50,4 +51,16 @@ public interface CallStore {
      * (same versions, and no other active call for the device); false when another writer got there first.
      */
     boolean commit(Decision decision);
+
+    /**
+     * {@link #commit} without waiting, so that many decisions (the deadlines due at one tick) can share one
+     * transaction in a store that batches its writes.
+     */
+    default CompletableFuture<Boolean> commitAsync(Decision decision) {
+        try {
+            return CompletableFuture.completedFuture(commit(decision));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 }

@@ -55,14 +55,47 @@ public interface CallBridgeConfig {
         /** MQTT 5 Receive Maximum of the uplink: reports in flight to this instance before the broker waits. */
         int receiveMaximum();
 
+        /** Threads handling reports; one device's reports always go to the same one, in order. */
+        int uplinkWorkers();
+
+        /** Messages CallBridge publishes: replies, controls, the canary. */
+        Downlink downlink();
+
+        /** How often CallBridge sends itself a canary through the broker. */
+        Duration canaryInterval();
+
+        /** A canary overdue this long, with no report handled meanwhile, turns health DOWN. */
+        Duration stallTimeout();
+
         /** Derived from callbridge.cluster.group by {@link UplinkTopic}; set it only to override. */
         String uplinkTopic();
+    }
+
+    interface Downlink {
+        /** Publishes in flight at once, at most (the broker's Receive Maximum may lower it). */
+        int maxInFlight();
+
+        /** Messages waiting to be published, at most; a report waits for room, a control stays in the outbox. */
+        int queueSize();
+
+        /** How long a control is retried before it is given up. */
+        Duration controlRetryFor();
     }
 
     interface Embedded {
         String host();
 
         int port();
+
+        /** Messages the embedded broker keeps for one client beyond those in flight; past it, it drops them. */
+        long maxQueuedMessages();
+
+        /** {@code file}: sessions and queued messages survive a crash; {@code in-memory}: they do not. */
+        Persistence persistence();
+    }
+
+    enum Persistence {
+        FILE, IN_MEMORY
     }
 
     interface CallTimes {
@@ -105,6 +138,9 @@ public interface CallBridgeConfig {
         Duration connectTimeout();
 
         Duration timeout();
+
+        /** Webhook attempts in flight at once; beyond that they wait in the outbox. */
+        int maxInFlight();
 
         /** Ringing-time events: worthless once the ring is over. */
         Retries urgent();

@@ -4,13 +4,13 @@ import io.callbridge.call.CallService;
 import io.callbridge.call.Decision;
 import io.callbridge.call.DeviceReport;
 import io.callbridge.call.DeviceState;
-import io.callbridge.call.Effect;
 import io.callbridge.call.Refusal;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
 import io.callbridge.thing.ThingException;
 import io.callbridge.thing.ThingMessage;
 import io.callbridge.thing.Topics;
+import io.callbridge.webhook.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -18,6 +18,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -35,6 +36,8 @@ public class DeviceGateway {
     /** The call a message belongs to, when there is one. */
     public static final String CALL_ID = "CallBridgeCallId";
     public static final String DECISION = "CallBridgeDecision";
+    /** The topic a down message goes to. */
+    public static final String DOWN_TOPIC = "CallBridgeDownTopic";
     private static final String MESSAGE = "CallBridgeThingMessage";
 
     private static final Logger LOG = Logger.getLogger(DeviceGateway.class);
@@ -120,16 +123,19 @@ public class DeviceGateway {
                 ThingException.UNSUPPORTED, "method " + message.method() + " is not handled on the property topic"));
     }
 
-    /** Step 4.1: an engine's control effect becomes the control message on the device's down topic. */
+    /** Step 4.1: a control from the outbox, written with its transition, on its way to the device's down topic. */
     public void control(Exchange exchange) {
-        Effect.Control control = exchange.getMessage().getBody(Effect.Control.class);
-        exchange.getMessage().setHeader(DEVICE, control.device().toString());
-        down(exchange, control.device(), ThingCodec.control(control.clientToken(), control.params()));
+        Outbox.Entry control = exchange.getMessage().getBody(Outbox.Entry.class);
+        Topics.deviceOfDownProperty(control.topic())
+                .ifPresent(d -> exchange.getMessage().setHeader(DEVICE, d.toString()));
+        exchange.getMessage().setHeader(CALL_ID, control.callId());
+        exchange.getMessage().setHeader(DOWN_TOPIC, control.topic());
+        exchange.getMessage().setBody(control.body().getBytes(StandardCharsets.UTF_8));
     }
 
     private static void down(Exchange exchange, DeviceId device, byte[] payload) {
         exchange.getMessage().setBody(payload);
-        exchange.getMessage().setHeader(PahoMqtt5Constants.CAMEL_PAHO_OVERRIDE_TOPIC, Topics.downProperty(device));
+        exchange.getMessage().setHeader(DOWN_TOPIC, Topics.downProperty(device));
     }
 
     private static ThingMessage message(Exchange exchange) {

@@ -41,7 +41,9 @@ public class MqttBroker {
         CallBridgeConfig.Embedded e = config.mqtt().embedded();
         try {
             embedded = EmbeddedBroker.start(e.host(), e.port(), Path.of(config.dataDir(), "broker"),
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30), new EmbeddedBroker.Options(e.maxQueuedMessages(),
+                            e.persistence() == CallBridgeConfig.Persistence.FILE,
+                            Math.max(10, config.mqtt().downlink().maxInFlight())));
         } catch (BrokerStartException ex) {
             throw new IllegalStateException(ex.getMessage() + " (set callbridge.mqtt.embedded.port to a free port,"
                     + " or callbridge.mqtt.broker-url to use an external broker)", ex);
@@ -52,6 +54,12 @@ public class MqttBroker {
 
     public boolean embedded() {
         return embedded != null;
+    }
+
+    /** Messages the embedded broker dropped since it started; -1 for an external broker (see BrokerDrops). */
+    public long embeddedDrops() {
+        EmbeddedBroker b = embedded;
+        return b == null ? -1 : b.droppedMessages();
     }
 
     void beforeCamel(@Observes BeforeStart event) {

@@ -10,15 +10,23 @@ import io.callbridge.call.CallEngine;
 import io.callbridge.call.CallService;
 import io.callbridge.call.CallStore;
 import io.callbridge.store.JdbcCallStore;
+import io.callbridge.mqtt.Canary;
+import io.callbridge.mqtt.Downlink;
+import io.callbridge.store.GroupCommit;
 import io.callbridge.webhook.Outbox;
+import io.callbridge.webhook.WebhookSender;
 import io.callbridge.webhook.WebhookSigner;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.inject.Disposes;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.jboss.logging.Logger;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
-import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Configuration;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Persistence;
@@ -42,17 +50,28 @@ public class Producers {
                 config.call().mediaGrace()), Clock.systemUTC(), () -> UUID.randomUUID().toString());
     }
 
+    /** The one writer of transitions and outbox bookkeeping: many reports share a commit. */
+    @Produces
+    @Singleton
+    GroupCommit commits(Database database) {
+        return new GroupCommit(database.dataSource(), 256, Duration.ofMillis(10));
+    }
+
+    void closeCommits(@Disposes GroupCommit commits) {
+        commits.close();
+    }
+
     @Produces
     @Singleton
     @DefaultBean
-    CallStore store(Database database, Outbox outbox) {
-        return new JdbcCallStore(database.dataSource(), outbox::write);
+    CallStore store(Database database, GroupCommit commits, Outbox outbox) {
+        return new JdbcCallStore(database.dataSource(), commits, outbox);
     }
 
     /** Receivers and retry policies are checked at start-up: a bad URL or a missing secret fails it. */
     @Produces
     @Singleton
-    Outbox outbox(CallBridgeConfig config, Database database) {
+    Outbox outbox(CallBridgeConfig config, Database database, GroupCommit commits) {
         List<String> urls = config.webhooks().url().orElse(List.of()).stream().map(String::trim)
                 .filter(u -> !u.isEmpty()).toList();
         for (String url : urls) {
@@ -72,7 +91,10 @@ public class Producers {
             LOG.infof("Webhooks go to %s", urls);
         }
         CallBridgeConfig.Webhooks w = config.webhooks();
-        return new Outbox(database.dataSource(), urls, policy(w.urgent()), policy(w.record()),
+        // Controls: retried quickly; a device that has not heard within the window is told by the next one.
+        Outbox.Policy controls = new Outbox.Policy(Duration.ofMillis(250), Duration.ofSeconds(2),
+                config.mqtt().downlink().controlRetryFor());
+        return new Outbox(database.dataSource(), commits, urls, policy(w.urgent()), policy(w.record()), controls,
                 w.timeout().plus(w.connectTimeout()).multipliedBy(2), Clock.systemUTC());
     }
 
@@ -93,17 +115,45 @@ public class Producers {
         return new ConfiguredTokens(config.auth().tokens());
     }
 
-    /** Webhook receivers get short timeouts: a slow one must not hold events for long. */
+    /** Webhook attempts: pooled keep-alive connections, non-blocking; null without receivers. */
     @Produces
     @Singleton
-    @Named("http")
-    HttpComponent http(CallBridgeConfig config) {
-        HttpComponent http = new HttpComponent();
-        http.setConnectTimeout(config.webhooks().connectTimeout().toMillis());
-        http.setConnectionRequestTimeout(config.webhooks().connectTimeout().toMillis());
-        http.setResponseTimeout(config.webhooks().timeout().toMillis());
-        http.setSoTimeout(config.webhooks().timeout().toMillis());
-        return http;
+    WebhookSender webhookSender(CallBridgeConfig config, Outbox outbox, Vertx vertx) {
+        CallBridgeConfig.Webhooks w = config.webhooks();
+        return new WebhookSender(vertx, outbox, w.secret().map(WebhookSigner::new).orElse(null), w.connectTimeout(),
+                w.timeout(), w.maxInFlight(), Clock.systemUTC());
+    }
+
+    void closeWebhookSender(@Disposes WebhookSender sender) {
+        sender.close();
+    }
+
+    /** Everything CallBridge publishes: replies, controls and the canary, on a connection of its own. */
+    @Produces
+    @Singleton
+    Downlink downlink(CallBridgeConfig config, MqttBroker broker) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        options.setAutomaticReconnect(true);
+        options.setMaxReconnectDelay((int) config.mqtt().maxReconnectDelay().toMillis());
+        options.setKeepAliveInterval(30);
+        config.mqtt().username().ifPresent(options::setUserName);
+        config.mqtt().password().ifPresent(p -> options.setPassword(p.getBytes(StandardCharsets.UTF_8)));
+        CallBridgeConfig.Downlink d = config.mqtt().downlink();
+        return new Downlink(broker.url(), config.mqtt().clientId() + "-down", options,
+                new Downlink.Settings(d.maxInFlight(), d.queueSize(), config.mqtt().maxReconnectDelay().toMillis()),
+                Clock.systemUTC());
+    }
+
+    void closeDownlink(@Disposes Downlink downlink) {
+        downlink.close();
+    }
+
+    /** The uplink's own canary, named after its client id: each instance hears its own. */
+    @Produces
+    @Singleton
+    Canary canary(CallBridgeConfig config) {
+        return new Canary(config.mqtt().clientId() + "-up", config.mqtt().stallTimeout().toMillis(), Clock.systemUTC());
     }
 
     /**
@@ -137,8 +187,10 @@ public class Producers {
     @Produces
     @Singleton
     @Named("paho-mqtt5")
-    PahoMqtt5Component mqtt(CallBridgeConfig config, MqttBroker broker) {
-        PahoMqtt5Component component = new DurableMqttComponent();
+    PahoMqtt5Component mqtt(CallBridgeConfig config, MqttBroker broker, Canary canary) {
+        DurableMqttComponent component = new DurableMqttComponent();
+        component.setWorkers(config.mqtt().uplinkWorkers());
+        component.setCanary(canary);
         PahoMqtt5Configuration c = new PahoMqtt5Configuration();
         c.setBrokerUrl(broker.url());
         c.setPersistence(PahoMqtt5Persistence.MEMORY);

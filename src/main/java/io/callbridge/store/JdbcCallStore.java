@@ -30,6 +30,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Calls, device states and bindings in a relational database (H2 or PostgreSQL, same schema). A commit is one
@@ -44,6 +46,20 @@ public final class JdbcCallStore implements CallStore {
         void write(Connection connection, CallEvent event) throws SQLException;
     }
 
+    /**
+     * What a decision's effects leave behind in its transaction (the outbox rows of its webhooks and controls),
+     * and what starts once that transaction is durable (their first delivery).
+     */
+    public interface EffectWriter<P> {
+        /** On the caller's thread, before the transaction: bodies and the like. Null when there is nothing to write. */
+        P prepare(Decision decision);
+
+        void write(Connection connection, P prepared) throws SQLException;
+
+        /** The transition is durable; called on the writer's thread, so hand work off. */
+        void committed(P prepared);
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, Map<String, Object>>> REPORTED = new TypeReference<>() {
     };
@@ -52,11 +68,37 @@ public final class JdbcCallStore implements CallStore {
             + " ended_by, deadline, version, seq";
 
     private final DataSource db;
-    private final EventWriter events;
+    private final GroupCommit commits;
+    @SuppressWarnings("rawtypes")
+    private final EffectWriter effects;
 
-    public JdbcCallStore(DataSource db, EventWriter events) {
+    public JdbcCallStore(DataSource db, GroupCommit commits, EffectWriter<?> effects) {
         this.db = db;
-        this.events = events;
+        this.commits = commits;
+        this.effects = effects;
+    }
+
+    /** A store with its own writer, whose events are written one by one by {@code events}. */
+    public JdbcCallStore(DataSource db, EventWriter events) {
+        this(db, new GroupCommit(db, 64, java.time.Duration.ofMillis(5)), new EffectWriter<Decision>() {
+            @Override
+            public Decision prepare(Decision decision) {
+                return decision.effects().stream().anyMatch(Effect.Event.class::isInstance) ? decision : null;
+            }
+
+            @Override
+            public void write(Connection connection, Decision decision) throws SQLException {
+                for (Effect effect : decision.effects()) {
+                    if (effect instanceof Effect.Event e) {
+                        events.write(connection, e.event());
+                    }
+                }
+            }
+
+            @Override
+            public void committed(Decision decision) {
+            }
+        });
     }
 
     @Override
@@ -213,44 +255,47 @@ public final class JdbcCallStore implements CallStore {
 
     @Override
     public boolean commit(Decision d) {
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean won = (d.stateAfter() == d.stateBefore() || writeState(c, d.stateBefore(), d.stateAfter()))
-                        && (d.after() == null || d.after() == d.before() || writeCall(c, d.before(), d.after()));
-                if (!won) {
-                    c.rollback();
-                    return false;
-                }
-                for (Effect effect : d.effects()) {
-                    if (effect instanceof Effect.Event e) {
-                        events.write(c, e.event());
-                    }
-                }
-                c.commit();
-                return true;
-            } catch (SQLException e) {
-                c.rollback();
-                if (isConflict(e)) {
-                    return false;
-                }
-                throw e;
-            } catch (RuntimeException | Error e) {
-                // Closing the connection is no rollback: a pool (Agroal) switches auto-commit back on, which
-                // commits the half-written transition.
-                try {
-                    c.rollback();
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                }
-                throw e;
+        try {
+            return commitAsync(d).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
             }
-        } catch (SQLException e) {
-            throw new StoreException("writing a call transition", e);
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
         }
     }
 
-    private boolean writeState(Connection c, DeviceState before, DeviceState after) throws SQLException {
+    /**
+     * The decision is written with the next batch of the {@link GroupCommit}: true once it is durable, false when
+     * another writer got there first (nothing of it is written). Costly preparation runs here, on the caller's
+     * thread, so the single writer only executes statements.
+     */
+    @Override
+    public CompletableFuture<Boolean> commitAsync(Decision d) {
+        String state;
+        Object prepared;
+        try {
+            state = d.stateAfter() == d.stateBefore() ? null : reportedJson(d.stateAfter());
+            prepared = effects.prepare(d);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return commits.submit(c -> (state == null || writeState(c, d.stateBefore(), d.stateAfter(), state))
+                && (d.after() == null || d.after() == d.before() || writeCall(c, d.before(), d.after()))
+                && written(c, prepared), prepared == null ? null : () -> effects.committed(prepared));
+    }
+
+    private boolean written(Connection c, Object prepared) throws SQLException {
+        if (prepared != null) {
+            effects.write(c, prepared);
+        }
+        return true;
+    }
+
+    private static String reportedJson(DeviceState after) {
         Map<String, Map<String, Object>> reported = new LinkedHashMap<>();
         after.reported().forEach((k, v) -> {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -258,12 +303,14 @@ public final class JdbcCallStore implements CallStore {
             entry.put("lastUpdate", v.lastUpdate());
             reported.put(k, entry);
         });
-        String json;
         try {
-            json = JSON.writeValueAsString(reported);
+            return JSON.writeValueAsString(reported);
         } catch (JsonProcessingException e) {
-            throw new SQLException("device state is not serialisable", e);
+            throw new StoreException("serialising the state of " + after.device(), e);
         }
+    }
+
+    private boolean writeState(Connection c, DeviceState before, DeviceState after, String json) throws SQLException {
         boolean insert = before == null || before.version() == 0;
         String sql = insert
                 ? "INSERT INTO device_states (reported, last_report_at, last_report, version, device) VALUES (?, ?, ?, ?, ?)"
@@ -375,10 +422,14 @@ public final class JdbcCallStore implements CallStore {
         }
     }
 
-    /** Integrity constraint violations (SQLState class 23): another writer got there first. */
+    /**
+     * Integrity constraint violations (SQLState class 23) and transaction rollbacks such as a deadlock between two
+     * instances (class 40): another writer got there first, so the caller decides again.
+     */
     static boolean isConflict(SQLException e) {
         for (SQLException x = e; x != null; x = x.getNextException()) {
-            if (x.getSQLState() != null && x.getSQLState().startsWith("23")) {
+            String state = x.getSQLState();
+            if (state != null && (state.startsWith("23") || state.startsWith("40"))) {
                 return true;
             }
         }

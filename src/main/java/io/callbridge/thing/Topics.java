@@ -20,11 +20,20 @@ public final class Topics {
 
     /** The device of a {@code $thing/up/property/P/D} topic, or empty for any other topic. */
     public static Optional<DeviceId> deviceOfUpProperty(String topic) {
+        return deviceOf(topic, "up");
+    }
+
+    /** The device of a {@code $thing/down/property/P/D} topic, or empty for any other topic. */
+    public static Optional<DeviceId> deviceOfDownProperty(String topic) {
+        return deviceOf(topic, "down");
+    }
+
+    private static Optional<DeviceId> deviceOf(String topic, String direction) {
         if (topic == null) {
             return Optional.empty();
         }
         String[] s = topic.split("/", -1);
-        if (s.length != 5 || !s[0].equals("$thing") || !s[1].equals("up") || !s[2].equals("property")) {
+        if (s.length != 5 || !s[0].equals("$thing") || !s[1].equals(direction) || !s[2].equals("property")) {
             return Optional.empty();
         }
         try {

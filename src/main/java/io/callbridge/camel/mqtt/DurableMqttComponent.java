@@ -14,6 +14,30 @@ import java.util.Map;
 @org.apache.camel.spi.annotations.Component("paho-mqtt5")
 public class DurableMqttComponent extends PahoMqtt5Component {
 
+    private int workers = 1;
+    private io.callbridge.mqtt.Canary canary;
+
+    /** Consumers hand messages of different topics (devices) to this many threads; one topic stays in order. */
+    public void setWorkers(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+        }
+        this.workers = workers;
+    }
+
+    public int getWorkers() {
+        return workers;
+    }
+
+    /** The canary a consumer recognises (and, on a shared subscription, subscribes to on its own); may be null. */
+    public void setCanary(io.callbridge.mqtt.Canary canary) {
+        this.canary = canary;
+    }
+
+    public io.callbridge.mqtt.Canary getCanary() {
+        return canary;
+    }
+
     @Override
     protected Endpoint createEndpoint(String uri, String remaining, Map<String, Object> parameters) throws Exception {
         // Camel's endpoint reads the options (its generated configurer knows them); ours takes them over.

@@ -1,5 +1,7 @@
 package io.callbridge.camel.mqtt;
 
+import io.callbridge.mqtt.Canary;
+import io.callbridge.mqtt.InOrderAcks;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
@@ -11,34 +13,51 @@ import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An MQTT 5 consumer for a persistent session, where Camel 4.17's own falls short:
  * <ul>
  * <li>the callback is in place before the client connects, so messages the broker kept for the session while
  * CallBridge was away, delivered the moment it reconnects, reach the route instead of being dropped;</li>
- * <li>each message is processed to the end before it is acknowledged (manual acks), and a message whose route
- * failed is not acknowledged, so the broker delivers it again;</li>
+ * <li>messages are handed to {@code workers} threads by topic, so reports of different devices are handled in
+ * parallel while each device's stay in order;</li>
+ * <li>each message is acknowledged once its route has finished with it (and with every message that arrived
+ * before it: {@link InOrderAcks}); every message is finished with, whatever its route did, so none holds one of
+ * the broker's in-flight slots forever;</li>
  * <li>after a reconnect the subscription is renewed, and retried until it succeeds (CAMEL-24511: a failed
- * resubscribe left the route "Started" and deaf); {@link #subscribed()} tells the health check.</li>
+ * resubscribe left the route "Started" and deaf); {@link #subscribed()} tells the health check;</li>
+ * <li>CallBridge's own {@link Canary} is recognised and never reaches the route.</li>
  * </ul>
  */
 public class DurableMqttConsumer extends DefaultConsumer {
 
     private static final Logger LOG = Logger.getLogger(DurableMqttConsumer.class);
 
+    private record Work(String topic, MqttMessage message, InOrderAcks.Ticket ticket, long arrivedAt) {
+    }
+
     private volatile MqttClient client;
     private volatile boolean subscribed;
     private volatile boolean stopping;
     private volatile String lastError;
+    private volatile InOrderAcks acks;
     private ScheduledExecutorService resubscriber;
+    private List<LinkedBlockingQueue<Work>> queues = List.of();
+    private List<Thread> workers = List.of();
+    private final AtomicInteger busy = new AtomicInteger();
 
     public DurableMqttConsumer(DurableMqttEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -69,6 +88,16 @@ public class DurableMqttConsumer extends DefaultConsumer {
         return getEndpoint().getConfiguration().getBrokerUrl();
     }
 
+    /** Messages received and not yet acknowledged (waiting for a worker, being handled, or behind an older one). */
+    public int unacknowledged() {
+        InOrderAcks a = acks;
+        return a == null ? 0 : a.waiting();
+    }
+
+    private Canary canary() {
+        return getEndpoint().component().getCanary();
+    }
+
     @Override
     protected void doStart() throws Exception {
         super.doStart();
@@ -80,6 +109,19 @@ public class DurableMqttConsumer extends DefaultConsumer {
             t.setDaemon(true);
             return t;
         });
+        int n = getEndpoint().component().getWorkers();
+        List<LinkedBlockingQueue<Work>> q = new ArrayList<>();
+        List<Thread> w = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+            Thread t = new Thread(() -> work(queue), "mqtt-uplink-" + i);
+            t.setDaemon(true);
+            q.add(queue);
+            w.add(t);
+        }
+        queues = q;
+        workers = w;
+        w.forEach(Thread::start);
         client = new MqttClient(config.getBrokerUrl(), clientId, new MemoryPersistence());
         client.setManualAcks(config.isManualAcksEnabled());
         client.setCallback(new Callback());
@@ -95,9 +137,29 @@ public class DurableMqttConsumer extends DefaultConsumer {
     }
 
     private void connectAndSubscribe() throws MqttException {
+        newAcks();
         client.connect(getEndpoint().connectionOptions());
         subscribe();
         lastError = null;
+    }
+
+    private void newAcks() {
+        InOrderAcks old = acks;
+        if (old != null) {
+            old.retire();
+        }
+        MqttClient c = client;
+        boolean manual = getEndpoint().getConfiguration().isManualAcksEnabled();
+        acks = new InOrderAcks((id, qos) -> {
+            if (!manual) {
+                return;
+            }
+            try {
+                c.messageArrivedComplete(id, qos);
+            } catch (MqttException e) {
+                LOG.warnf("Acknowledging message %d failed: %s", id, e.getMessage());
+            }
+        });
     }
 
     private void scheduleConnect(int attempt) {
@@ -115,7 +177,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
             connectAndSubscribe();
             LOG.infof("Connected to the MQTT broker %s and subscribed to %s", brokerUrl(), getEndpoint().getTopic());
         } catch (MqttException | RuntimeException e) {
-            if (!java.util.Objects.equals(e.getMessage(), lastError) || attempt % 20 == 0) {
+            if (!Objects.equals(e.getMessage(), lastError) || attempt % 20 == 0) {
                 LOG.warnf("The MQTT broker %s is still unreachable (%s); trying again", brokerUrl(), e.getMessage());
             }
             lastError = e.getMessage();
@@ -130,6 +192,12 @@ public class DurableMqttConsumer extends DefaultConsumer {
         if (resubscriber != null) {
             resubscriber.shutdownNow();
         }
+        // What was taken in is finished and acknowledged; what arrives from now on is left to the broker.
+        long until = System.currentTimeMillis() + 5000;
+        while (System.currentTimeMillis() < until && busy.get() > 0) {
+            Thread.sleep(10);
+        }
+        workers.forEach(Thread::interrupt);
         MqttClient c = client;
         client = null;
         if (c != null) {
@@ -151,7 +219,15 @@ public class DurableMqttConsumer extends DefaultConsumer {
     }
 
     private void subscribe() throws MqttException {
-        client.subscribe(getEndpoint().getTopic(), getEndpoint().getConfiguration().getQos());
+        int qos = getEndpoint().getConfiguration().getQos();
+        List<MqttSubscription> subs = new ArrayList<>();
+        subs.add(new MqttSubscription(getEndpoint().getTopic(), qos));
+        Canary canary = canary();
+        if (canary != null && getEndpoint().getTopic().startsWith("$share/")) {
+            // A shared subscription hands our canary to any member: this instance listens for its own too.
+            subs.add(new MqttSubscription(canary.topic(), qos));
+        }
+        client.subscribe(subs.toArray(MqttSubscription[]::new));
         subscribed = true;
     }
 
@@ -171,6 +247,51 @@ public class DurableMqttConsumer extends DefaultConsumer {
         }
     }
 
+    private void work(LinkedBlockingQueue<Work> queue) {
+        while (true) {
+            Work w;
+            try {
+                w = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                process(w);
+            } catch (RuntimeException | Error e) {
+                LOG.error("Handling an MQTT message on " + w.topic() + " failed", e);
+            } finally {
+                busy.decrementAndGet();
+                w.ticket().done();
+                Canary canary = canary();
+                if (canary != null) {
+                    canary.progress();
+                }
+            }
+        }
+    }
+
+    private void process(Work w) {
+        Exchange exchange = createExchange(true);
+        try {
+            exchange.getMessage().setBody(w.message().getPayload());
+            exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_TOPIC, w.topic());
+            exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_QOS, w.message().getQos());
+            try {
+                getProcessor().process(exchange);
+            } catch (Exception e) {
+                exchange.setException(e);
+            }
+            if (exchange.getException() != null) {
+                // Acknowledged all the same: a message the route cannot handle now would fail again, and an
+                // unacknowledged one holds a broker in-flight slot until the connection drops.
+                getExceptionHandler().handleException("Processing an MQTT message on " + w.topic(), exchange,
+                        exchange.getException());
+            }
+        } finally {
+            releaseExchange(exchange, false);
+        }
+    }
+
     private final class Callback implements MqttCallback {
 
         @Override
@@ -185,6 +306,8 @@ public class DurableMqttConsumer extends DefaultConsumer {
         public void disconnected(MqttDisconnectResponse response) {
             subscribed = false;
             lastError = response.getReasonString();
+            // What this connection did not acknowledge, the broker sends again on the next one.
+            newAcks();
             if (!stopping) {
                 LOG.warnf("Disconnected from %s: %s", brokerUrl(), response.getReasonString());
             }
@@ -197,27 +320,22 @@ public class DurableMqttConsumer extends DefaultConsumer {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
-            Exchange exchange = createExchange(true);
-            exchange.getMessage().setBody(message.getPayload());
-            exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_TOPIC, topic);
-            exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_QOS, message.getQos());
-            try {
-                getProcessor().process(exchange);
-            } catch (Exception e) {
-                exchange.setException(e);
+            if (stopping) {
+                return;
             }
-            if (exchange.getException() != null) {
-                // Not acknowledged: the broker delivers it again after the next reconnect.
-                getExceptionHandler().handleException("Processing an MQTT message on " + topic, exchange,
-                        exchange.getException());
-            } else if (getEndpoint().getConfiguration().isManualAcksEnabled()) {
-                try {
-                    client.messageArrivedComplete(message.getId(), message.getQos());
-                } catch (MqttException e) {
-                    LOG.warnf("Acknowledging message %d failed: %s", message.getId(), e.getMessage());
+            InOrderAcks.Ticket ticket = acks.arrived(message.getId(), message.getQos());
+            if (Canary.isCanaryTopic(topic)) {
+                Canary canary = canary();
+                if (canary != null) {
+                    canary.arrived(topic, message.getPayload());
                 }
+                ticket.done();
+                return;
             }
-            releaseExchange(exchange, false);
+            busy.incrementAndGet();
+            List<LinkedBlockingQueue<Work>> q = queues;
+            q.get(Math.floorMod(topic.hashCode(), q.size())).add(new Work(topic, message, ticket,
+                    System.nanoTime()));
         }
 
         @Override

@@ -22,6 +22,10 @@ public class DurableMqttEndpoint extends PahoMqtt5Endpoint {
         return consumer;
     }
 
+    DurableMqttComponent component() {
+        return (DurableMqttComponent) getComponent();
+    }
+
     MqttConnectionOptions connectionOptions() {
         return createMqttConnectionOptions();
     }
