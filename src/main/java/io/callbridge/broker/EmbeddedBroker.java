@@ -66,6 +66,12 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     public static EmbeddedBroker start(String host, int port, Path dataDir, Duration startTimeout, Options options)
             throws BrokerStartException {
+        return start(host, port, dataDir, startTimeout, options, null);
+    }
+
+    /** As above, with an extension running inside the broker (interceptors, authentication); null for none. */
+    public static EmbeddedBroker start(String host, int port, Path dataDir, Duration startTimeout, Options options,
+            com.hivemq.embedded.EmbeddedExtension extension) throws BrokerStartException {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(startTimeout, "startTimeout");
@@ -99,12 +105,15 @@ public final class EmbeddedBroker implements AutoCloseable {
 
         EmbeddedHiveMQ hiveMQ;
         try {
-            hiveMQ = EmbeddedHiveMQ.builder()
+            var builder = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(confDir)
                     .withDataFolder(dataFolder)
                     .withExtensionsFolder(extensionsDir)
-                    .withoutLoggingBootstrap()
-                    .build();
+                    .withoutLoggingBootstrap();
+            if (extension != null) {
+                builder.withEmbeddedExtension(extension);
+            }
+            hiveMQ = builder.build();
         } catch (RuntimeException | LinkageError e) {
             throw new BrokerStartException(host, port, "cannot create HiveMQ: " + e, e);
         }

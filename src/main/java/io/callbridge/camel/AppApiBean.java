@@ -30,6 +30,9 @@ public class AppApiBean {
     @Inject
     TokenVerifier tokens;
 
+    @Inject
+    CallBridgeMetrics metrics;
+
     private TokenApi api;
 
     private TokenApi api() {
@@ -58,8 +61,10 @@ public class AppApiBean {
     /** Step 3. On success the decision's effects (control to the device, events) are left for the route. */
     public void control(Exchange exchange) {
         ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
+        long receivedAt = System.currentTimeMillis();
         try {
             Decision decision = api().control(request);
+            metrics.answerStarted(decision, receivedAt);
             exchange.setProperty(DeviceGateway.DECISION, decision);
             exchange.getMessage().setHeader(DeviceGateway.CALL_ID, decision.call().id());
             exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), ""));

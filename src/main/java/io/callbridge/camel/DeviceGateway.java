@@ -5,6 +5,7 @@ import io.callbridge.call.Decision;
 import io.callbridge.call.DeviceReport;
 import io.callbridge.call.DeviceState;
 import io.callbridge.call.Refusal;
+import io.callbridge.camel.mqtt.DurableMqttConsumer;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
 import io.callbridge.thing.ThingException;
@@ -45,6 +46,9 @@ public class DeviceGateway {
     @Inject
     CallService calls;
 
+    @Inject
+    CallBridgeMetrics metrics;
+
     /** Reads an up message; a malformed one gets its error reply in the body, ready for the downlink. */
     public void parse(Exchange exchange) {
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
@@ -55,12 +59,14 @@ public class DeviceGateway {
             return;
         }
         exchange.getMessage().setHeader(DEVICE, device.toString());
+        metrics.uplinkLag(System.currentTimeMillis() - receivedAt(exchange));
         try {
             ThingMessage message = ThingCodec.parse(exchange.getMessage().getBody(byte[].class));
             exchange.setProperty(MESSAGE, message);
             exchange.getMessage().setHeader(METHOD, message.method());
         } catch (ThingException e) {
             LOG.infof("Refused a message from %s: %s", device, e.getMessage());
+            metrics.report("malformed");
             exchange.getMessage().setHeader(METHOD, "malformed");
             down(exchange, device, ThingCodec.reply("report", null, e.code(), e.getMessage()));
         }
@@ -76,6 +82,7 @@ public class DeviceGateway {
                     message.params()));
         } catch (RuntimeException e) {
             LOG.errorf(e, "Report from %s failed", device);
+            metrics.report("failed");
             down(exchange, device, ThingCodec.reply("report", message.clientToken(), ThingException.INTERNAL,
                     "internal error: " + e.getMessage()));
             return;
@@ -86,9 +93,12 @@ public class DeviceGateway {
         }
         if (decision.refused()) {
             LOG.infof("Refused a report from %s: %s", device, decision.refusal().message());
+            metrics.report("refused_" + code(decision.refusal()));
             down(exchange, device, ThingCodec.reply("report", message.clientToken(), code(decision.refusal()),
                     decision.refusal().message()));
         } else {
+            metrics.report(decision.unchanged() ? "unchanged" : "applied");
+            metrics.ringStarted(decision, receivedAt(exchange));
             down(exchange, device, ThingCodec.reply("report", message.clientToken(), 0, "success"));
         }
     }
@@ -136,6 +146,11 @@ public class DeviceGateway {
     private static void down(Exchange exchange, DeviceId device, byte[] payload) {
         exchange.getMessage().setBody(payload);
         exchange.getMessage().setHeader(DOWN_TOPIC, Topics.downProperty(device));
+    }
+
+    private static long receivedAt(Exchange exchange) {
+        Long at = exchange.getMessage().getHeader(DurableMqttConsumer.RECEIVED_AT, Long.class);
+        return at == null ? System.currentTimeMillis() : at;
     }
 
     private static ThingMessage message(Exchange exchange) {

@@ -35,6 +35,9 @@ public class DownlinkBean {
     @Inject
     Outbox outbox;
 
+    @Inject
+    CallBridgeMetrics metrics;
+
     public void publish(Exchange exchange) {
         String topic = exchange.getMessage().getHeader(DeviceGateway.DOWN_TOPIC, String.class);
         byte[] payload = exchange.getMessage().getBody(byte[].class);
@@ -50,6 +53,7 @@ public class DownlinkBean {
             @Override
             public void published() {
                 outbox.delivered(control);
+                metrics.controlPublished(control);
             }
 
             @Override

@@ -35,7 +35,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.List;
-import java.util.UUID;
+import com.fasterxml.uuid.Generators;
 
 /** Wires the pure parts (engine, store, tokens) and the MQTT component from configuration. */
 @ApplicationScoped
@@ -46,8 +46,11 @@ public class Producers {
     @Produces
     @Singleton
     CallEngine engine(CallBridgeConfig config) {
+        // UUID v7: ids in creation order, so a new call (and its webhook ids) goes to the end of each index instead
+        // of a random page: far fewer pages for the store to write per commit.
+        var ids = Generators.timeBasedEpochGenerator();
         return new CallEngine(new CallEngine.Settings(config.call().ringTimeout(), config.call().connectTimeout(),
-                config.call().mediaGrace()), Clock.systemUTC(), () -> UUID.randomUUID().toString());
+                config.call().mediaGrace()), Clock.systemUTC(), () -> ids.generate().toString());
     }
 
     /** The one writer of transitions and outbox bookkeeping: many reports share a commit. */

@@ -108,6 +108,7 @@ public final class Downlink implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
+    private final Map<String, java.util.function.Consumer<byte[]>> watched = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile MqttAsyncClient client;
     private volatile boolean connected;
     private volatile boolean closed;
@@ -167,6 +168,28 @@ public final class Downlink implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Subscribes this connection to {@code topic} (QoS 0), again after every reconnect, and hands each message's
+     * payload to {@code handler} on a Paho thread. For the broker's own statistics ({@code $SYS/...}).
+     */
+    public void watch(String topic, java.util.function.Consumer<byte[]> handler) {
+        watched.put(topic, handler);
+        if (connected) {
+            subscribeWatched();
+        }
+    }
+
+    private void subscribeWatched() {
+        MqttAsyncClient c = client;
+        for (String topic : watched.keySet()) {
+            try {
+                c.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription(topic, 0));
+            } catch (MqttException | RuntimeException e) {
+                LOG.debugf("Downlink %s cannot subscribe to %s: %s", clientId, topic, e.getMessage());
+            }
+        }
     }
 
     public Status status() {
@@ -350,6 +373,7 @@ public final class Downlink implements AutoCloseable {
             lastError = null;
             connection.notifyAll();
         }
+        subscribeWatched();
     }
 
     private final class Callback implements MqttCallback {
@@ -380,6 +404,10 @@ public final class Downlink implements AutoCloseable {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
+            var handler = watched.get(topic);
+            if (handler != null) {
+                handler.accept(message.getPayload());
+            }
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.callbridge.webhook;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -38,6 +39,10 @@ public final class WebhookSender implements Outbox.Sender, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WebhookSender.class);
 
     private final HttpClient http;
+    // Every attempt runs on one of these event loops from start to end: a response handled on another thread than
+    // its connection's can end before its body is asked for, and then the attempt never completes.
+    private final Context[] loops;
+    private final AtomicInteger next = new AtomicInteger();
     private final Outbox outbox;
     private final WebhookSigner signer;
     private final long timeoutMillis;
@@ -59,6 +64,10 @@ public final class WebhookSender implements Outbox.Sender, AutoCloseable {
                 .setKeepAlive(true)
                 .setTcpNoDelay(true)
                 .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(Math.max(8, Math.min(maxInFlight, 128))));
+        this.loops = new Context[2];
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = vertx.getOrCreateContext();
+        }
     }
 
     public void outcomes(Outcomes outcomes) {
@@ -86,12 +95,14 @@ public final class WebhookSender implements Outbox.Sender, AutoCloseable {
             refused.incrementAndGet();
             return false;
         }
-        try {
-            attempt(entry);
-        } catch (RuntimeException e) {
-            inFlight.decrementAndGet();
-            settle(entry, null, e.getClass().getSimpleName() + ": " + e.getMessage(), null);
-        }
+        loops[Math.floorMod(next.getAndIncrement(), loops.length)].runOnContext(v -> {
+            try {
+                attempt(entry);
+            } catch (RuntimeException e) {
+                inFlight.decrementAndGet();
+                settle(entry, null, e.getClass().getSimpleName() + ": " + e.getMessage(), null);
+            }
+        });
         return true;
     }
 

@@ -45,8 +45,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class DurableMqttConsumer extends DefaultConsumer {
 
     private static final Logger LOG = Logger.getLogger(DurableMqttConsumer.class);
+    /** Header: when the message reached CallBridge (epoch milliseconds). */
+    public static final String RECEIVED_AT = "CallBridgeReceivedAt";
 
-    private record Work(String topic, MqttMessage message, InOrderAcks.Ticket ticket, long arrivedAt) {
+    private record Work(String topic, MqttMessage message, InOrderAcks.Ticket ticket, long receivedAt) {
     }
 
     private volatile MqttClient client;
@@ -276,6 +278,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
             exchange.getMessage().setBody(w.message().getPayload());
             exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_TOPIC, w.topic());
             exchange.getMessage().setHeader(PahoMqtt5Constants.MQTT_QOS, w.message().getQos());
+            exchange.getMessage().setHeader(RECEIVED_AT, w.receivedAt());
             try {
                 getProcessor().process(exchange);
             } catch (Exception e) {
@@ -335,7 +338,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
             busy.incrementAndGet();
             List<LinkedBlockingQueue<Work>> q = queues;
             q.get(Math.floorMod(topic.hashCode(), q.size())).add(new Work(topic, message, ticket,
-                    System.nanoTime()));
+                    System.currentTimeMillis()));
         }
 
         @Override
