@@ -142,6 +142,9 @@ public interface CallBridgeConfig {
         /** Webhook attempts in flight at once; beyond that they wait in the outbox. */
         int maxInFlight();
 
+        /** How long settled deliveries (and controls) stay listed in the outbox. */
+        Duration retention();
+
         /** Ringing-time events: worthless once the ring is over. */
         Retries urgent();
 

@@ -18,6 +18,7 @@ import org.apache.camel.quarkus.main.events.BeforeStart;
 import org.apache.camel.support.DefaultExchange;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,7 @@ public class OutboxBean {
     GroupCommit commits;
 
     private ProducerTemplate template;
+    private long nextCleanup;
     private ScheduledExecutorService canaries;
 
     void beforeCamel(@Observes BeforeStart event) {
@@ -82,8 +84,19 @@ public class OutboxBean {
         commits.close();
     }
 
-    /** Retries that are due, and deliveries left behind by a full sender, a restart or another instance. */
+    /**
+     * Retries that are due, and deliveries left behind by a full sender, a restart or another instance; once a
+     * minute, settled deliveries older than {@code callbridge.webhooks.retention} are forgotten.
+     */
     public int retryDue() {
+        long now = System.currentTimeMillis();
+        if (now >= nextCleanup) {
+            nextCleanup = now + 60_000;
+            int gone = outbox.forget(Instant.ofEpochMilli(now).minus(config.webhooks().retention()), 10_000);
+            if (gone > 0) {
+                LOG.infof("Forgot %d settled deliveries older than %s", gone, config.webhooks().retention());
+            }
+        }
         return outbox.claimDue(Math.min(BATCH, webhooks.room() + 50));
     }
 

@@ -57,6 +57,7 @@ public final class GroupCommit implements AutoCloseable {
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Background> backgrounds = new CopyOnWriteArrayList<>();
     private final Thread thread;
+    private final java.util.concurrent.atomic.AtomicBoolean woken = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile long batches;
     private volatile long written;
@@ -90,7 +91,10 @@ public final class GroupCommit implements AutoCloseable {
 
     /** Background work was added: flush it within {@code linger} even if no transition comes. */
     public void wake() {
-        queue.offer(WAKE);
+        // One wake-up in the queue is enough, however many settlements come before it is taken.
+        if (woken.compareAndSet(false, true)) {
+            queue.offer(WAKE);
+        }
     }
 
     /** Writes waiting for the next batch. */
@@ -111,9 +115,15 @@ public final class GroupCommit implements AutoCloseable {
         while (!closed || !queue.isEmpty()) {
             try {
                 Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == WAKE) {
+                    woken.set(false);
+                }
                 if (first == WAKE || first == null && hasBackgroundWork()) {
                     // Settlements alone: give transitions a moment to share the commit.
                     Pending next = queue.poll(lingerNanos, TimeUnit.NANOSECONDS);
+                    if (next == WAKE) {
+                        woken.set(false);
+                    }
                     first = next == WAKE ? null : next;
                 } else if (first == null) {
                     continue;
@@ -147,6 +157,8 @@ public final class GroupCommit implements AutoCloseable {
             }
             if (p != WAKE) {
                 batch.add(p);
+            } else {
+                woken.set(false);
             }
         }
     }

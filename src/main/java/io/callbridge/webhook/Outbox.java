@@ -368,6 +368,27 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
         return select("SELECT " + COLUMNS + " FROM webhook_outbox WHERE webhook_id = ? ORDER BY id", webhookId);
     }
 
+    /**
+     * Forgets settled deliveries (delivered, given up, gone) made before {@code olderThan}: at most {@code limit}
+     * at a time, so the writer is never held long. Returns how many went.
+     */
+    public int forget(Instant olderThan, int limit) {
+        try {
+            int[] gone = new int[1];
+            commits.submit(c -> {
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM webhook_outbox WHERE id IN (SELECT id FROM"
+                        + " webhook_outbox WHERE status <> 'PENDING' AND created_at < ? LIMIT " + limit + ")")) {
+                    s.setLong(1, olderThan.toEpochMilli());
+                    gone[0] = s.executeUpdate();
+                }
+                return true;
+            }, null).join();
+            return gone[0];
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
     /** Deliveries not settled yet (pending or being attempted). */
     public long pending() {
         return Sql.query(db, "counting the outbox", "SELECT COUNT(*) FROM webhook_outbox WHERE status = 'PENDING'",
