@@ -26,6 +26,16 @@ public interface CallBridgeConfig {
 
     Admin admin();
 
+    Store store();
+
+    interface Store {
+        /** Once a transition waits to be written, how long the writer waits for more to share its commit. */
+        Duration batchWindow();
+
+        /** Transitions written in one transaction at most. */
+        int maxBatch();
+    }
+
     interface Admin {
         /** Bearer token of the management API (/api/calls, /api/webhooks, /api/devices); unset keeps it closed. */
         Optional<String> token();

@@ -85,6 +85,9 @@ public class CallBridgeMetrics {
         Gauge.builder("callbridge.uplink.unacknowledged", this, m -> m.consumer() == null ? 0
                 : m.consumer().unacknowledged())
                 .description("Reports received and not yet acknowledged to the broker").register(registry);
+        Gauge.builder("callbridge.uplink.in.progress", this, m -> m.consumer() == null ? 0
+                : m.consumer().inProgress())
+                .description("Reports handed to the workers and not finished yet").register(registry);
         Gauge.builder("callbridge.uplink.canary.round.trip", canary, c -> c.lastRoundTripMillis() / 1000.0)
                 .baseUnit("seconds").description("The last canary's round trip through the broker")
                 .register(registry);
@@ -105,6 +108,8 @@ public class CallBridgeMetrics {
                 .description("Transactions committed by the writer").register(registry);
         FunctionCounter.builder("callbridge.store.writes", commits, GroupCommit::written)
                 .description("Writes (transitions, claims) in those transactions").register(registry);
+        FunctionCounter.builder("callbridge.store.busy", commits, c -> c.busyNanos() / 1e9).baseUnit("seconds")
+                .description("Time the writer spent writing and committing").register(registry);
         Gauge.builder("callbridge.outbox.pending", outbox, Outbox::pending)
                 .description("Webhook deliveries and controls not settled yet").register(registry);
         Gauge.builder("callbridge.webhooks.in.flight", webhooks, WebhookSender::inFlight)

@@ -56,8 +56,9 @@ public class Producers {
     /** The one writer of transitions and outbox bookkeeping: many reports share a commit. */
     @Produces
     @Singleton
-    GroupCommit commits(Database database) {
-        return new GroupCommit(database.dataSource(), 256, Duration.ofMillis(10));
+    GroupCommit commits(Database database, CallBridgeConfig config) {
+        return new GroupCommit(database.dataSource(), config.store().maxBatch(), Duration.ofMillis(10),
+                config.store().batchWindow());
     }
 
     void closeCommits(@Disposes GroupCommit commits) {

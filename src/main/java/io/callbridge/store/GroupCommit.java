@@ -54,6 +54,7 @@ public final class GroupCommit implements AutoCloseable {
     private final DataSource db;
     private final int maxBatch;
     private final long lingerNanos;
+    private final long windowNanos;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Background> backgrounds = new CopyOnWriteArrayList<>();
     private final Thread thread;
@@ -61,11 +62,22 @@ public final class GroupCommit implements AutoCloseable {
     private volatile boolean closed;
     private volatile long batches;
     private volatile long written;
+    private volatile long busyNanos;
 
     public GroupCommit(DataSource db, int maxBatch, Duration linger) {
+        this(db, maxBatch, linger, Duration.ZERO);
+    }
+
+    /**
+     * {@code window}: once a write is waiting, how long to wait for more to share its commit. A commit has a fixed
+     * price (H2 writes its root pages and a chunk header, PostgreSQL flushes its WAL) that a write arriving alone
+     * pays in full; a millisecond of waiting lets the reports of many devices share it.
+     */
+    public GroupCommit(DataSource db, int maxBatch, Duration linger, Duration window) {
         this.db = db;
         this.maxBatch = maxBatch;
         this.lingerNanos = linger.toNanos();
+        this.windowNanos = window.toNanos();
         thread = new Thread(this::run, "callbridge-commit");
         thread.setDaemon(true);
         thread.start();
@@ -110,6 +122,11 @@ public final class GroupCommit implements AutoCloseable {
         return written;
     }
 
+    /** Time spent writing and committing batches, in nanoseconds (the writer's busy time). */
+    public long busyNanos() {
+        return busyNanos;
+    }
+
     private void run() {
         List<Pending> batch = new ArrayList<>(maxBatch);
         while (!closed || !queue.isEmpty()) {
@@ -130,6 +147,7 @@ public final class GroupCommit implements AutoCloseable {
                 }
                 if (first != null) {
                     batch.add(first);
+                    gather(batch);
                 }
                 drain(batch);
                 if (batch.isEmpty() && !hasBackgroundWork()) {
@@ -145,6 +163,25 @@ public final class GroupCommit implements AutoCloseable {
                 batch.forEach(p -> p.result().completeExceptionally(e));
             } finally {
                 batch.clear();
+            }
+        }
+    }
+
+    private void gather(List<Pending> batch) throws InterruptedException {
+        long until = System.nanoTime() + windowNanos;
+        while (batch.size() < maxBatch) {
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Pending p = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (p == null) {
+                return;
+            }
+            if (p == WAKE) {
+                woken.set(false);
+            } else {
+                batch.add(p);
             }
         }
     }
@@ -173,6 +210,15 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     private void commit(List<Pending> batch) {
+        long started = System.nanoTime();
+        try {
+            write(batch);
+        } finally {
+            busyNanos += System.nanoTime() - started;
+        }
+    }
+
+    private void write(List<Pending> batch) {
         Boolean[] won = new Boolean[batch.size()];
         Throwable[] failed = new Throwable[batch.size()];
         List<Background> flushed = new ArrayList<>();

@@ -96,6 +96,11 @@ public class DurableMqttConsumer extends DefaultConsumer {
         return a == null ? 0 : a.waiting();
     }
 
+    /** Messages handed to the workers and not finished yet (waiting for one, or being handled). */
+    public int inProgress() {
+        return busy.get();
+    }
+
     private Canary canary() {
         return getEndpoint().component().getCanary();
     }
