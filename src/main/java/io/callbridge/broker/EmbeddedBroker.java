@@ -43,6 +43,14 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     // HiveMQ's own shutdown takes about 4 s; leave headroom on a loaded 2-core machine.
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /**
+     * HiveMQ splits each of its stores into 64 buckets, one database each, sized for a broker of many cores; opening
+     * them was a quarter of the embedded broker's start. One per core (at least four) serves one instance. The count
+     * is part of the files' layout, so a data folder keeps the count it was made with.
+     */
+    private static final int BUCKETS = Math.max(4, Runtime.getRuntime().availableProcessors());
+    private static final int HIVEMQ_DEFAULT_BUCKETS = 64;
+    private static final String BUCKETS_FILE = "callbridge-buckets";
 
     private final String host;
     private final int port;
@@ -102,6 +110,14 @@ public final class EmbeddedBroker implements AutoCloseable {
 
         // Device topics are "$thing/..."; HiveMQ CE otherwise disconnects such publishers (reason 130).
         InternalConfigurations.MQTT_ALLOW_DOLLAR_TOPICS.set(true);
+        int buckets;
+        try {
+            buckets = buckets(dataFolder);
+        } catch (IOException | RuntimeException e) {
+            throw new BrokerStartException(host, port, "cannot read the broker's layout under " + root + ": " + e, e);
+        }
+        InternalConfigurations.PERSISTENCE_BUCKET_COUNT.set(buckets);
+        InternalConfigurations.PAYLOAD_PERSISTENCE_BUCKET_COUNT.set(buckets);
 
         EmbeddedHiveMQ hiveMQ;
         try {
@@ -246,6 +262,17 @@ public final class EmbeddedBroker implements AutoCloseable {
                 </hivemq>
                 """.formatted(port, escapeXml(host), options.maxQueuedMessages(), options.serverReceiveMaximum(),
                 options.filePersistence() ? "file" : "in-memory");
+    }
+
+    static int buckets(Path dataFolder) throws IOException {
+        Path file = dataFolder.resolve(BUCKETS_FILE);
+        if (Files.exists(file)) {
+            return Integer.parseInt(Files.readString(file, StandardCharsets.US_ASCII).trim());
+        }
+        boolean made = Files.exists(dataFolder.resolve("persistence"));
+        int buckets = made ? HIVEMQ_DEFAULT_BUCKETS : BUCKETS;
+        Files.writeString(file, Integer.toString(buckets), StandardCharsets.US_ASCII);
+        return buckets;
     }
 
     private static String escapeXml(String s) {

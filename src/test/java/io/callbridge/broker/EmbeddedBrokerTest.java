@@ -123,6 +123,63 @@ class EmbeddedBrokerTest {
         return client;
     }
 
+    @Test
+    void aNewFolderGetsFewBucketsAndAnOldOneKeepsHiveMqsCount() throws Exception {
+        Path fresh = Files.createDirectories(dataDir.resolve("fresh"));
+        int buckets = EmbeddedBroker.buckets(fresh);
+        assertEquals(Math.max(4, Runtime.getRuntime().availableProcessors()), buckets);
+        Files.createDirectories(fresh.resolve("persistence"));
+        assertEquals(buckets, EmbeddedBroker.buckets(fresh), "a folder keeps the count it was made with");
+
+        Path old = Files.createDirectories(dataDir.resolve("old/persistence")).getParent();
+        assertEquals(64, EmbeddedBroker.buckets(old), "files made by HiveMQ's default layout");
+        assertEquals(64, EmbeddedBroker.buckets(old));
+    }
+
+    @Test
+    void fileBrokerKeepsAQueuedMessageForAnAbsentSessionAcrossARestart() throws Exception {
+        EmbeddedBroker.Options file = new EmbeddedBroker.Options(1000, true, 10);
+        int port = freePort();
+        String topic = "$thing/up/property/PROD/dev02";
+        try (EmbeddedBroker broker = EmbeddedBroker.start(HOST, port, dataDir, START_TIMEOUT, file)) {
+            MqttClient subscriber = connectPersistent(broker, "kept-" + port);
+            subscriber.subscribe(topic, 1).waitForCompletion(10_000);
+            subscriber.disconnect(2_000);
+            subscriber.close();
+            MqttClient publisher = connect(broker, "pub-" + port);
+            publisher.publish(topic, "{\"kept\":1}".getBytes(StandardCharsets.UTF_8), 1, false);
+            disconnectQuietly(publisher);
+        }
+        try (EmbeddedBroker broker = EmbeddedBroker.start(HOST, port, dataDir, START_TIMEOUT, file)) {
+            BlockingQueue<String> received = new LinkedBlockingQueue<>();
+            MqttClient subscriber = new MqttClient(broker.url(), "kept-" + port, new MemoryPersistence());
+            subscriber.setCallback(MqttMessages.onMessage((t, message) ->
+                    received.add(new String(message.getPayload(), StandardCharsets.UTF_8))));
+            MqttConnectionOptions options = persistentOptions();
+            subscriber.connect(options);
+            try {
+                assertEquals("{\"kept\":1}", received.poll(20, TimeUnit.SECONDS), "the queued message was lost");
+            } finally {
+                disconnectQuietly(subscriber);
+            }
+        }
+    }
+
+    private static MqttClient connectPersistent(EmbeddedBroker broker, String clientId) throws MqttException {
+        MqttClient client = new MqttClient(broker.url(), clientId, new MemoryPersistence());
+        client.connect(persistentOptions());
+        return client;
+    }
+
+    private static MqttConnectionOptions persistentOptions() {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(3600L);
+        options.setConnectionTimeout(10);
+        options.setAutomaticReconnect(false);
+        return options;
+    }
+
     private static void disconnectQuietly(MqttClient client) {
         try {
             if (client.isConnected()) {
