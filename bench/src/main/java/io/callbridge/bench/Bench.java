@@ -147,8 +147,10 @@ public final class Bench {
                     writeJson(resultsJson, results, started);
                 }
             }
-            log("== start-up: " + o.startups + " start(s) per system, fresh data each time");
-            for (String system : systems) {
+            if (o.startups > 0) {
+                log("== start-up: " + o.startups + " start(s) per system, fresh data each time");
+            }
+            for (String system : o.startups > 0 ? systems : List.<String>of()) {
                 results.startup.add(startups(ctx, system));
                 writeJson(resultsJson, results, started);
             }
@@ -273,6 +275,9 @@ public final class Bench {
     }
 
     private void phase(Ctx ctx, Results.SystemRound sr, String phase, PhaseBody body) {
+        if (!ctx.o.phases.contains(phase)) {
+            return;
+        }
         String label = sr.system + "-r" + sr.round + "-" + phase;
         Session s = null;
         Results.Session rs = new Results.Session();

@@ -15,6 +15,8 @@ final class Options {
 
     String mode = "full";
     List<String> systems;
+    /** Phases to run per system and round (ladder, burst, calls, memory); start-ups are --startups. */
+    List<String> phases = List.of("ladder", "burst", "calls", "memory");
     int rounds = 3;
     List<Integer> rates = List.of(200, 500, 1000, 1500, 2000, 3000, 4000, 6000);
     Path out;
@@ -80,6 +82,7 @@ final class Options {
             try {
                 switch (k) {
                     case "--systems" -> o.systems = List.of(v.split(","));
+                    case "--phases" -> o.phases = List.of(v.split(","));
                     case "--report" -> o.reportOnly = Path.of(v);
                     case "--rounds" -> o.rounds = Integer.parseInt(v);
                     case "--rates" -> o.rates = Arrays.stream(v.split(",")).map(String::trim).map(Integer::valueOf).toList();
@@ -231,6 +234,7 @@ final class Options {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", mode);
         m.put("systems", systems);
+        m.put("phases", phases);
         m.put("rounds", rounds);
         m.put("rates", rates);
         m.put("connections", connections);
@@ -275,7 +279,8 @@ final class Options {
                   --smoke: CI, seconds per system, fails on any lost ring; --quick: 1 round, ~11 min; default: full, ~1 h
                   --rebuild              (bench/run) rebuild CallBridge's jar and the harness first
                   systems: broker, forwarder, node-red, callbridge, callbridge-embedded, callbridge-pg (needs --pg-url)
-                  --connections N        device connections (default 1000; smoke 50)
+                  --phases a,b,...       ladder, burst, calls, memory (all); --startups 0 skips the start-ups
+  --connections N        device connections (default 1000; smoke 50)
                   --warmup S --warmup-rate R   warm-up of every fresh start (15 s at 200/s)
                   --step-warmup S --window S --grace S   per rate step (3, 10, 5)
                   --fail-p99-ms MS --fail-loss-pct P     stop climbing (1000 ms, 5 %)
