@@ -120,7 +120,7 @@ public final class Downlink implements AutoCloseable {
     public Downlink(String brokerUrl, String clientId, MqttConnectionOptions options, Settings settings, Clock clock) {
         this.brokerUrl = brokerUrl;
         this.clientId = clientId;
-        this.options = options;
+        this.options = NoDelaySockets.apply(options, brokerUrl);
         this.settings = settings;
         this.clock = clock;
         this.capacity = new Semaphore(settings.queueSize());

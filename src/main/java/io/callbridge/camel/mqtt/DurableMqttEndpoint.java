@@ -1,5 +1,6 @@
 package io.callbridge.camel.mqtt;
 
+import io.callbridge.mqtt.NoDelaySockets;
 import org.apache.camel.Consumer;
 import org.apache.camel.Processor;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
@@ -27,6 +28,6 @@ public class DurableMqttEndpoint extends PahoMqtt5Endpoint {
     }
 
     MqttConnectionOptions connectionOptions() {
-        return createMqttConnectionOptions();
+        return NoDelaySockets.apply(createMqttConnectionOptions(), getConfiguration().getBrokerUrl());
     }
 }
