@@ -8,8 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
-/** Reads {@code /q/health} every quarter second in the background, so a test can say what it was throughout. */
+/** Reads {@code /q/health} about every quarter second in the background, so a test can say what it was throughout. */
 public final class HealthWatch implements AutoCloseable {
 
     /** One reading: HTTP status (-1: no answer) and the body, at {@code atMillis}. */
@@ -19,34 +22,28 @@ public final class HealthWatch implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI uri;
     private final List<Reading> readings = new CopyOnWriteArrayList<>();
-    private final Thread thread;
-    private volatile boolean closed;
+    private final ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "health-watch");
+        t.setDaemon(true);
+        return t;
+    });
 
     public HealthWatch(String baseUrl) {
         uri = URI.create(baseUrl + "/q/health");
-        thread = new Thread(this::run, "health-watch");
-        thread.setDaemon(true);
-        thread.start();
+        // A quarter second after each answer: a slow answer delays the next reading instead of piling them up.
+        reader.scheduleWithFixedDelay(this::read, 0, 250, TimeUnit.MILLISECONDS);
     }
 
-    private void run() {
-        while (!closed) {
-            long at = System.currentTimeMillis();
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                readings.add(new Reading(at, r.statusCode(), r.body()));
-            } catch (Exception e) {
-                readings.add(new Reading(at, -1, String.valueOf(e)));
-            }
-            long wait = at + 250 - System.currentTimeMillis();
-            if (wait > 0) {
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+    private void read() {
+        long at = System.currentTimeMillis();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            readings.add(new Reading(at, r.statusCode(), r.body()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            readings.add(new Reading(at, -1, String.valueOf(e)));
         }
     }
 
@@ -65,8 +62,7 @@ public final class HealthWatch implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        closed = true;
-        thread.interrupt();
-        thread.join(5000);
+        reader.shutdownNow();
+        reader.awaitTermination(5, TimeUnit.SECONDS);
     }
 }

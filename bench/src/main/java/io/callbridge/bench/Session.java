@@ -307,25 +307,21 @@ final class Session implements AutoCloseable {
     }
 
     Snap snap() {
-        long s = 0;
-        for (long pid : sutPids) {
-            long t = Proc.ownTicks(pid);
-            if (t > 0) {
-                s += t;
-            }
-        }
+        long s = sumOverSut(Proc::ownTicks);
         long b = brokerPid > 0 ? Math.max(0, Proc.ownTicks(brokerPid)) : 0;
         long[] m = Proc.machineTicks();
         return new Snap(System.nanoTime(), s, b, Proc.selfTicks(), m[0], m[1]);
     }
 
     long sutRss() {
+        return sumOverSut(Proc::rssBytes);
+    }
+
+    /** A reading summed over the system's processes; a process that is gone (reading ≤ 0) counts nothing. */
+    private long sumOverSut(java.util.function.LongUnaryOperator reading) {
         long sum = 0;
         for (long pid : sutPids) {
-            long r = Proc.rssBytes(pid);
-            if (r > 0) {
-                sum += r;
-            }
+            sum += Math.max(0, reading.applyAsLong(pid));
         }
         return sum;
     }
