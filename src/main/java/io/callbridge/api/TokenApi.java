@@ -94,8 +94,8 @@ public final class TokenApi {
     /** The device's last reported properties, as {@code {"<prop>":{"Value":…,"LastUpdate":<ms>}}} in a string. */
     public String deviceData(ApiRequest request) {
         String user = user(request);
-        if (!calls.store().wasCallee(request.device(), user)) {
-            throw new ApiException(ApiException.NO_PERMISSION, "user " + user + " has no call with device "
+        if (!calls.mayUseDevice(request.device(), user)) {
+            throw new ApiException(ApiException.NO_PERMISSION, "user " + user + " is not bound to "
                     + request.device());
         }
         Map<String, Object> data = new LinkedHashMap<>();
@@ -126,6 +126,7 @@ public final class TokenApi {
         return switch (refusal.kind()) {
             case INVALID -> ApiException.INVALID_PARAMETER_VALUE;
             case NO_CALL -> ApiException.NO_ACTIVE_CALL;
+            case NOT_BOUND -> ApiException.NO_PERMISSION;
             case NOT_CALLEE -> ApiException.NOT_CALLEE;
             case ANSWERED_ELSEWHERE -> ApiException.ANSWERED_ELSEWHERE;
             case BUSY -> ApiException.DEVICE_BUSY;

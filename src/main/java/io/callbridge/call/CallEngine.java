@@ -48,10 +48,16 @@ public final class CallEngine {
     }
 
     /** {@code mediaGrace}: how long a connected call outlives its media before it ends as INTERRUPTED. */
-    public record Settings(Duration ringTimeout, Duration connectTimeout, Duration mediaGrace) {
+    /**
+     * {@code maxClockSkew}: how far ahead of the server's clock a report's timestamp may be. One further ahead would
+     * become the device's newest and make every real report after it look stale, so it is refused.
+     */
+    public record Settings(Duration ringTimeout, Duration connectTimeout, Duration mediaGrace, Duration maxClockSkew) {
+
+        public static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(10);
 
         public Settings(Duration ringTimeout, Duration connectTimeout) {
-            this(ringTimeout, connectTimeout, Duration.ofSeconds(10));
+            this(ringTimeout, connectTimeout, Duration.ofSeconds(10), DEFAULT_MAX_CLOCK_SKEW);
         }
     }
 
@@ -182,11 +188,17 @@ public final class CallEngine {
         } catch (ThingException e) {
             return refuse(active, before, Refusal.Kind.INVALID, e.getMessage());
         }
+        long latest = latestTimestamp();
+        if (report.timestamp() != null && report.timestamp() > latest) {
+            return refuse(active, before, Refusal.Kind.INVALID, "timestamp " + report.timestamp() + " is more than "
+                    + settings.maxClockSkew().toSeconds() + " s ahead of the server's clock");
+        }
         String fingerprint = fingerprint(report);
         if (fingerprint.equals(before.lastReport())) {
             return unchanged(active, before);
         }
-        if (report.timestamp() != null && before.lastReportAt() != null
+        // A newest time beyond the skew was kept before the skew was checked: it orders nothing.
+        if (report.timestamp() != null && before.lastReportAt() != null && before.lastReportAt() <= latest
                 && report.timestamp() < before.lastReportAt()) {
             return unchanged(active, before);
         }
@@ -238,8 +250,17 @@ public final class CallEngine {
         return step.finish(before, after);
     }
 
-    /** An app's accept (status 1) or reject / hang-up (status 0). */
-    public Decision onApp(AppCommand command, Call active) {
+    /**
+     * An app's accept (status 1) or reject / hang-up (status 0), or its own call to the device. {@code relation}
+     * says what the user is to the device (asked only for a user who is not a callee of the active call): only a
+     * bound user may call it, and a stranger gets a refusal that tells nothing of the device's calls.
+     */
+    public Decision onApp(AppCommand command, Call active, Supplier<Access.Relation> relation) {
+        Access.Relation known = active != null && active.isCallee(command.userId()) ? null : relation.get();
+        if (known != null && !Access.mayAnswer(known)) {
+            return refuse(active, null, Refusal.Kind.NOT_BOUND, "user " + command.userId() + " is not bound to "
+                    + command.device());
+        }
         CallProperties props;
         try {
             props = CallProperties.from(command.params());
@@ -264,6 +285,12 @@ public final class CallEngine {
         if (callsDevice && !command.userId().equals(props.callerId())) {
             return refuse(active, null, Refusal.Kind.INVALID, "to call " + command.device() + ", _sys_caller_id"
                     + " must be the access token's user " + command.userId());
+        }
+        if (callsDevice && status == 1
+                && !Access.mayUseDevice((known != null ? known : relation.get()) == Access.Relation.BOUND)) {
+            // A callee of the device's ring who is not its user may answer that ring, not call the device.
+            return refuse(active, null, Refusal.Kind.NOT_BOUND, "user " + command.userId() + " is not bound to "
+                    + command.device());
         }
         if (callsDevice || active != null && active.appCalling() && command.userId().equals(active.callerId())) {
             // The app's own call: status 1 places it, 0 cancels or hangs it up.
@@ -594,10 +621,18 @@ public final class CallEngine {
             }
         });
         Long lastAt = before.lastReportAt();
+        if (lastAt != null && lastAt > latestTimestamp()) {
+            lastAt = null;
+        }
         if (report.timestamp() != null) {
             lastAt = lastAt == null ? report.timestamp() : Math.max(lastAt, report.timestamp());
         }
         return new DeviceState(before.device(), reported, lastAt, fingerprint, before.version() + 1);
+    }
+
+    /** The latest report timestamp (ms) taken as true now. */
+    private long latestTimestamp() {
+        return now().plus(settings.maxClockSkew()).toEpochMilli();
     }
 
     private static String fingerprint(DeviceReport report) {

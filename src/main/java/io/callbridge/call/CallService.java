@@ -29,13 +29,34 @@ public final class CallService {
         return store;
     }
 
+    /** Whether the user may call the device, read its data or watch it ({@link Access}). */
+    public boolean mayUseDevice(DeviceId device, String user) {
+        return Access.mayUseDevice(store.isBound(device, user));
+    }
+
+    /** Whether the user may join the device's media on the relay now ({@link Access}). */
+    public boolean mayJoinMedia(DeviceId device, String user) {
+        boolean bound = store.isBound(device, user);
+        return Access.mayJoinMedia(bound, bound ? null : store.active(device).orElse(null), user);
+    }
+
+    /** What the user is to the device: bound, rung by its latest call, or a stranger. */
+    public Access.Relation relation(DeviceId device, String user) {
+        if (store.isBound(device, user)) {
+            return Access.Relation.BOUND;
+        }
+        return store.byDevice(device, 1).stream().anyMatch(c -> c.isCallee(user)) ? Access.Relation.LAST_CALLEE
+                : Access.Relation.STRANGER;
+    }
+
     public Decision report(DeviceReport report) {
         return decide(() -> engine.onReport(report, store.deviceState(report.device()).orElse(null),
                 store.active(report.device()).orElse(null), () -> store.boundUsers(report.device())));
     }
 
     public Decision app(AppCommand command) {
-        return decide(() -> engine.onApp(command, store.active(command.device()).orElse(null)));
+        return decide(() -> engine.onApp(command, store.active(command.device()).orElse(null),
+                () -> relation(command.device(), command.userId())));
     }
 
     /**

@@ -38,8 +38,10 @@ public interface CallStore {
     /** Sets the device's secret, or removes it when {@code base64Secret} is null. */
     void setDeviceSecret(DeviceId device, String base64Secret);
 
-    /** Whether the user is bound to the device or was ever a callee of one of its calls. */
-    boolean wasCallee(DeviceId device, String userId);
+    /** Whether the user is bound to the device. */
+    default boolean isBound(DeviceId device, String userId) {
+        return boundUsers(device).contains(userId);
+    }
 
     Optional<DeviceState> deviceState(DeviceId device);
 

@@ -62,12 +62,6 @@ public final class InMemoryCallStore implements CallStore {
     }
 
     @Override
-    public synchronized boolean wasCallee(DeviceId device, String userId) {
-        return boundUsers(device).contains(userId)
-                || calls.values().stream().anyMatch(c -> c.device().equals(device) && c.isCallee(userId));
-    }
-
-    @Override
     public synchronized Optional<DeviceState> deviceState(DeviceId device) {
         return Optional.ofNullable(states.get(device));
     }

@@ -8,6 +8,8 @@ public record Refusal(Kind kind, String message) {
         INVALID,
         /** The device has no call this input could apply to. */
         NO_CALL,
+        /** The user is not bound to the device, and only bound users may do this. */
+        NOT_BOUND,
         /** The user is not a callee of the call. */
         NOT_CALLEE,
         /** Another callee already answered. */

@@ -115,6 +115,10 @@ public interface CallBridgeConfig {
 
         /** How long a connected call outlives its media (voice closed, link lost) before it ends INTERRUPTED. */
         Duration mediaGrace();
+
+        /** How far ahead of this server's clock a report's timestamp may be; one further ahead is refused. */
+        @WithDefault("10m")
+        Duration maxClockSkew();
     }
 
     P2p p2p();
@@ -132,6 +136,10 @@ public interface CallBridgeConfig {
         Duration idleTimeout();
 
         Duration pingInterval();
+
+        /** How often each app's right to its device is asked again: a callee's ends with the call. */
+        @WithDefault("5s")
+        Duration accessCheckInterval();
     }
 
     interface Auth {

@@ -50,7 +50,7 @@ public class Producers {
         // of a random page: far fewer pages for the store to write per commit.
         var ids = Generators.timeBasedEpochGenerator();
         return new CallEngine(new CallEngine.Settings(config.call().ringTimeout(), config.call().connectTimeout(),
-                config.call().mediaGrace()), Clock.systemUTC(), () -> ids.generate().toString());
+                config.call().mediaGrace(), config.call().maxClockSkew()), Clock.systemUTC(), () -> ids.generate().toString());
     }
 
     /** The one writer of transitions and outbox bookkeeping: many reports share a commit. */
@@ -161,13 +161,14 @@ public class Producers {
     }
 
     /**
-     * The P2P relay: apps authenticate with their tokenapi access token and may reach a device they are bound to
-     * or were called by; devices sign in with the platform's credentials, made from their registered secret.
+     * The P2P relay: apps authenticate with their tokenapi access token and may reach a device they are bound to,
+     * or one that is ringing them, while that call lasts; devices sign in with the platform's credentials, made from their registered secret.
      */
     @Produces
     @Singleton
     @Named("p2p")
-    P2pComponent p2p(CallBridgeConfig config, TokenVerifier tokens, CallStore store) {
+    P2pComponent p2p(CallBridgeConfig config, TokenVerifier tokens, CallService calls) {
+        CallStore store = calls.store();
         P2pComponent component = new P2pComponent();
         P2pConfiguration c = component.getConfiguration();
         CallBridgeConfig.P2p p = config.p2p();
@@ -177,7 +178,8 @@ public class Producers {
         c.setMaxAppsPerDevice(p.maxAppsPerDevice());
         c.setIdleTimeout(p.idleTimeout().toMillis());
         c.setPingInterval(p.pingInterval().toMillis());
-        component.setAuthenticator((token, device) -> tokens.userOf(token).filter(user -> store.wasCallee(device, user)));
+        c.setAccessCheckInterval(p.accessCheckInterval().toMillis());
+        component.setAuthenticator((token, device) -> tokens.userOf(token).filter(user -> calls.mayJoinMedia(device, user)));
         // A device signs in as on the platform's MQTT broker, with the secret registered for it.
         component.setDeviceAuthenticator((device, username, password) -> store.deviceSecret(device)
                 .map(secret -> DeviceCredentials.refusal(device, secret, username, password,

@@ -23,6 +23,9 @@ public class P2pConfiguration implements Cloneable {
     @UriParam(defaultValue = "20000", javaType = "java.time.Duration")
     @Metadata(description = "How often the relay pings every connection")
     private long pingInterval = 20000;
+    @UriParam(defaultValue = "5000", javaType = "java.time.Duration")
+    @Metadata(description = "How often the relay asks again whether each app may still reach its device")
+    private long accessCheckInterval = 5000;
 
     public String getHost() {
         return host;
@@ -78,8 +81,17 @@ public class P2pConfiguration implements Cloneable {
         this.pingInterval = pingInterval;
     }
 
+    public long getAccessCheckInterval() {
+        return accessCheckInterval;
+    }
+
+    /** Milliseconds between checks that each app may still reach its device (a callee's right ends with the call). */
+    public void setAccessCheckInterval(long accessCheckInterval) {
+        this.accessCheckInterval = accessCheckInterval;
+    }
+
     P2pRelay.Settings settings() {
         return new P2pRelay.Settings(host, port, Duration.ofMillis(commandTimeout), maxAppsPerDevice,
-                Duration.ofMillis(idleTimeout), Duration.ofMillis(pingInterval));
+                Duration.ofMillis(idleTimeout), Duration.ofMillis(pingInterval), Duration.ofMillis(accessCheckInterval));
     }
 }

@@ -49,8 +49,9 @@ public final class P2pRelay implements AutoCloseable {
         Optional<String> refusal(DeviceId device, String username, String password);
     }
 
+    /** {@code accessCheckInterval}: how often every app's right to its device is asked again (it ends with the call). */
     public record Settings(String host, int port, Duration commandTimeout, int maxAppsPerDevice,
-            Duration idleTimeout, Duration pingInterval) {
+            Duration idleTimeout, Duration pingInterval, Duration accessCheckInterval) {
     }
 
     private static final Logger LOG = Logger.getLogger(P2pRelay.class);
@@ -66,6 +67,7 @@ public final class P2pRelay implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private HttpServer server;
     private long pinger = -1;
+    private long accessChecker = -1;
 
     public P2pRelay(Settings settings, AppAuthenticator authenticator, DeviceAuthenticator deviceAuthenticator,
             Vertx vertx) {
@@ -92,6 +94,7 @@ public final class P2pRelay implements AutoCloseable {
                     + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
         pinger = vertx.setPeriodic(settings.pingInterval().toMillis(), t -> keepAlive());
+        accessChecker = vertx.setPeriodic(settings.accessCheckInterval().toMillis(), t -> checkAccess());
         LOG.infof("P2P relay: devices connect to ws://%s:%d/p2p/device/{ProductId}/{DeviceName}, apps to"
                 + " /p2p/app/{ProductId}/{DeviceName}", settings.host(), port());
         return this;
@@ -129,6 +132,9 @@ public final class P2pRelay implements AutoCloseable {
     public synchronized void close() {
         if (pinger >= 0) {
             vertx.cancelTimer(pinger);
+        }
+        if (accessChecker >= 0) {
+            vertx.cancelTimer(accessChecker);
         }
         for (DeviceSession d : devices.values()) {
             d.apps.values().forEach(a -> a.ws.close((short) 1001, "relay shutting down"));
@@ -184,10 +190,10 @@ public final class P2pRelay implements AutoCloseable {
         String token = bearer(req);
         Optional<String> user = token == null ? Optional.empty() : authenticator.user(token, device);
         if (user.isEmpty()) {
-            req.response().setStatusCode(401).end("an access token of a user bound to or called by " + device);
+            req.response().setStatusCode(401).end("an access token of a user bound to " + device + ", or rung by it now");
             return;
         }
-        req.toWebSocket().onSuccess(ws -> appConnected(ws, device, user.get()))
+        req.toWebSocket().onSuccess(ws -> appConnected(ws, device, user.get(), token))
                 .onFailure(e -> LOG.debugf("App upgrade for %s failed: %s", device, e.getMessage()));
     }
 
@@ -207,7 +213,7 @@ public final class P2pRelay implements AutoCloseable {
         emit(P2pEvent.of(P2pEvent.Type.DEVICE_CONNECTED, device, null, null));
     }
 
-    private void appConnected(ServerWebSocket ws, DeviceId device, String user) {
+    private void appConnected(ServerWebSocket ws, DeviceId device, String user, String token) {
         DeviceSession d = devices.get(device);
         if (d == null) {
             refuse(ws, 404, "device " + device + " is not connected");
@@ -217,7 +223,7 @@ public final class P2pRelay implements AutoCloseable {
             refuse(ws, 405, "too many apps connected to " + device);
             return;
         }
-        AppSession app = new AppSession("app-" + ids.incrementAndGet(), user, device, ws);
+        AppSession app = new AppSession("app-" + ids.incrementAndGet(), user, token, device, ws);
         d.apps.put(app.id, app);
         ws.textMessageHandler(app::fromApp);
         ws.binaryMessageHandler(app::voiceFromApp);
@@ -230,6 +236,24 @@ public final class P2pRelay implements AutoCloseable {
         ObjectNode frame = JSON.createObjectNode().put("type", "refused").put("status", status).put("reason", reason);
         ws.writeTextMessage(frame.toString());
         ws.close((short) P2pEvent.REFUSED, reason);
+    }
+
+    /**
+     * Asks again, off the event loop, whether each app may still reach its device: a callee's right ends with its
+     * call, a binding can be removed, a token revoked. An app that may not is closed (1008).
+     */
+    private void checkAccess() {
+        List<AppSession> apps = devices.values().stream().flatMap(d -> d.apps.values().stream()).toList();
+        if (apps.isEmpty()) {
+            return;
+        }
+        vertx.<List<AppSession>>executeBlocking(() -> apps.stream()
+                        .filter(a -> !a.user.equals(authenticator.user(a.token, a.device).orElse(null))).toList(), false)
+                .onSuccess(revoked -> revoked.forEach(a -> {
+                    LOG.infof("App %s of user %s on %s closed: it may no longer reach the device", a.id, a.user, a.device);
+                    refuse(a.ws, 403, "user " + a.user + " may no longer reach " + a.device);
+                }))
+                .onFailure(e -> LOG.warnf("Checking the relay's apps failed: %s", e.getMessage()));
     }
 
     private void keepAlive() {
@@ -489,13 +513,15 @@ public final class P2pRelay implements AutoCloseable {
     private final class AppSession {
         final String id;
         final String user;
+        final String token;
         final DeviceId device;
         final ServerWebSocket ws;
         volatile long lastSeen = System.currentTimeMillis();
 
-        AppSession(String id, String user, DeviceId device, ServerWebSocket ws) {
+        AppSession(String id, String user, String token, DeviceId device, ServerWebSocket ws) {
             this.id = id;
             this.user = user;
+            this.token = token;
             this.device = device;
             this.ws = ws;
         }

@@ -208,22 +208,10 @@ public final class JdbcCallStore implements CallStore {
     }
 
     @Override
-    public boolean wasCallee(DeviceId device, String userId) {
-        String sql = "SELECT 1 FROM device_users WHERE device = ? AND user_id = ?"
-                + " UNION ALL SELECT 1 FROM calls c JOIN call_callees u ON u.call_id = c.id"
-                + " WHERE c.device = ? AND u.user_id = ?";
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, device.toString());
-            s.setString(2, userId);
-            s.setString(3, device.toString());
-            s.setString(4, userId);
-            s.setMaxRows(1);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next();
-            }
-        } catch (SQLException e) {
-            throw new StoreException("checking user " + userId + " on " + device, e);
-        }
+    public boolean isBound(DeviceId device, String userId) {
+        return !Sql.query(db, "checking user " + userId + " on " + device,
+                "SELECT 1 FROM device_users WHERE device = ? AND user_id = ?", r -> r.getInt(1),
+                device.toString(), userId).isEmpty();
     }
 
     @Override

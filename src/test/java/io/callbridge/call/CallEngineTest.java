@@ -45,6 +45,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CallEngineTest {
 
+    /** The app users of these tests are bound to the device: they may call it. */
+    static final Supplier<Access.Relation> BOUND = () -> Access.Relation.BOUND;
+
     static final DeviceId DEVICE = DeviceId.parse("OIUYKJHGBV/device01");
     static final String DEVICE_ID = DEVICE.toString();
     static final String UA = "device/1.0.0 (Android 29;HUAWEI ELS-AN00;zh-CN)";
@@ -784,6 +787,41 @@ class CallEngineTest {
     }
 
     @Test
+    void farFutureTimestamp_isRefusedAndNeverBecomesTheNewest_theNextRealRingWorks() {
+        Duration skew = CallEngine.Settings.DEFAULT_MAX_CLOCK_SKEW;
+        for (long future : new long[] {4_102_444_800_000L, 99_999_999_999L, Long.MAX_VALUE,
+                T0.plus(skew).toEpochMilli() + 1}) {
+            DeviceReport report = new DeviceReport(DEVICE, "f-" + future, ThingMessage.normaliseTimestamp(future),
+                    device(Media.VIDEO, 1, "20001"));
+            Decision d = engine.onReport(report, state, active());
+            assertRefused(d, Refusal.Kind.INVALID);
+            assertTrue(d.refusal().message().contains("ahead of the server's clock"), d.refusal().message());
+            assertSame(d.stateBefore(), d.stateAfter(), "nothing of the device is written");
+            assertNull(d.stateAfter().lastReportAt(), "the device's newest time is untouched");
+            assertNull(d.after(), "no call");
+        }
+        DeviceReport atTheEdge = new DeviceReport(DEVICE, "edge", T0.plus(skew).toEpochMilli(),
+                device(Media.VIDEO, 0, "20001"));
+        assertNull(apply(engine.onReport(atTheEdge, state, active())).refusal(), "within the skew is taken");
+
+        clock.advance(skew.plusSeconds(1));
+        timestamp = clock.instant().toEpochMilli();
+        ring("20001");
+        assertEquals(CallState.RINGING, call.state(), "the next real ring opens a call");
+    }
+
+    @Test
+    void aNewestTimeStoredBeyondTheSkew_ordersNothing() {
+        // Kept before the skew was checked: it must not make every later report look stale.
+        DeviceState wedged = new DeviceState(DEVICE, Map.of(), 4_102_444_800_000L, "old", 3);
+        Decision d = apply(engine.onReport(new DeviceReport(DEVICE, "real", T0.toEpochMilli(),
+                device(Media.VIDEO, 1, "20001")), wedged, null));
+        assertNull(d.refusal());
+        assertEquals(CallState.RINGING, d.after().state());
+        assertEquals(T0.toEpochMilli(), d.stateAfter().lastReportAt());
+    }
+
+    @Test
     void reportWithoutTimestamp_isStampedWithTheClock() {
         clock.advance(Duration.ofSeconds(9));
         Decision d = engine.onReport(new DeviceReport(DEVICE, "x", null, device(Media.VIDEO, 0, "20001")), null,
@@ -812,7 +850,7 @@ class CallEngineTest {
 
         clock.advance(Duration.ofSeconds(3));
         Map<String, Object> data = ThingCodec.parseObject(SeedPayloads.APP_DATA);
-        Decision accept = apply(engine.onApp(new AppCommand(DEVICE, SeedPayloads.USER, data), active()));
+        Decision accept = apply(engine.onApp(new AppCommand(DEVICE, SeedPayloads.USER, data), active(), BOUND));
         assertEquals(CallState.ACCEPTED, call.state());
         assertEquals(ThingCodec.parse(SeedPayloads.bytes(SeedPayloads.CONTROL)).params(),
                 controls(accept).get(0).params(), "the control is the seed's step 4.1");
@@ -837,8 +875,8 @@ class CallEngineTest {
     void eventsOfOneDecisionCarryTheCallAfterIt_andTheDecisionIsDeterministic() {
         ring("u1;u2");
         Call ringing = call;
-        Decision a = engine.onApp(new AppCommand(DEVICE, "u1", appData(Media.VIDEO, 1, "u1")), ringing);
-        Decision b = engine.onApp(new AppCommand(DEVICE, "u1", appData(Media.VIDEO, 1, "u1")), ringing);
+        Decision a = engine.onApp(new AppCommand(DEVICE, "u1", appData(Media.VIDEO, 1, "u1")), ringing, BOUND);
+        Decision b = engine.onApp(new AppCommand(DEVICE, "u1", appData(Media.VIDEO, 1, "u1")), ringing, BOUND);
 
         assertEquals(a.after(), b.after());
         assertEquals(events(a).stream().map(CallEvent::id).toList(), events(b).stream().map(CallEvent::id).toList());
@@ -960,7 +998,7 @@ class CallEngineTest {
     }
 
     Decision appCall(String user, int status) {
-        return apply(engine.onApp(new AppCommand(DEVICE, user, appCallData(Media.VIDEO, status, user)), active()));
+        return apply(engine.onApp(new AppCommand(DEVICE, user, appCallData(Media.VIDEO, status, user)), active(), BOUND));
     }
 
     Call placed(String user) {
@@ -982,6 +1020,32 @@ class CallEngineTest {
         assertNull(report(deviceAnswer(Media.VIDEO, 2, user)).refusal());
         assertEquals(CallState.CONNECTED, call.state());
         return call;
+    }
+
+    @Test
+    void appCall_byAUserNotBoundToTheDevice_isRefusedAndRingsNothing() {
+        Supplier<Access.Relation> stranger = () -> Access.Relation.STRANGER;
+        Decision d = engine.onApp(new AppCommand(DEVICE, "20009", appCallData(Media.VIDEO, 1, "20009")), null,
+                stranger);
+        assertRefused(d, Refusal.Kind.NOT_BOUND);
+        assertNull(d.after());
+        assertEquals(List.of(), d.effects(), "no control, no webhook");
+
+        ring("20001");
+        Decision busy = engine.onApp(new AppCommand(DEVICE, "20009", appCallData(Media.VIDEO, 1, "20009")), active(),
+                stranger);
+        assertRefused(busy, Refusal.Kind.NOT_BOUND);
+        assertSame(call, busy.after(), "a stranger learns nothing and changes nothing");
+        for (int status : new int[] {0, 1}) {
+            Decision answer = engine.onApp(new AppCommand(DEVICE, "20009", appData(Media.VIDEO, status, "20009")),
+                    active(), stranger);
+            assertRefused(answer, Refusal.Kind.NOT_BOUND);
+        }
+        assertRefused(engine.onApp(new AppCommand(DEVICE, "20009", appCallData(Media.VIDEO, 0, "20009")), null, stranger),
+                Refusal.Kind.NOT_BOUND);
+        // Rung by the last call but not bound: may answer (and hear there is no call), not call the device.
+        assertRefused(engine.onApp(new AppCommand(DEVICE, "20009", appCallData(Media.VIDEO, 1, "20009")), null,
+                () -> Access.Relation.LAST_CALLEE), Refusal.Kind.NOT_BOUND);
     }
 
     @Test
@@ -1045,7 +1109,7 @@ class CallEngineTest {
         placed("20001");
         assertRefused(appCall("20002", 0), Refusal.Kind.NOT_CALLEE);
         assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20002", appData(Media.VIDEO, 0, "20002")),
-                active())), Refusal.Kind.INVALID);
+                active(), BOUND)), Refusal.Kind.INVALID);
         // On the device's own call, a user cannot cancel as if they had placed it.
         setUp();
         ring("20001");
@@ -1171,7 +1235,7 @@ class CallEngineTest {
         Map<String, Object> data = appCallData(Media.VIDEO, 1, "20001");
         data.put("_sys_caller_id", "20002");
         data.remove("_sys_userid");
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), null)), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), null, BOUND)), Refusal.Kind.INVALID);
     }
 
     @Test
@@ -1197,7 +1261,7 @@ class CallEngineTest {
         ring("20001");
         Map<String, Object> data = appData(Media.VIDEO, 1, "20001");
         data.put(VIDEO, 3);
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), active())), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), active(), BOUND)), Refusal.Kind.INVALID);
     }
 
     @Test
@@ -1210,7 +1274,7 @@ class CallEngineTest {
         ring("20001");
         Map<String, Object> data = appData(Media.VIDEO, 1, "20001");
         data.put(VIDEO, "1");
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), active())), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), active(), BOUND)), Refusal.Kind.INVALID);
         assertEquals(CallState.RINGING, call.state());
     }
 
@@ -1233,17 +1297,17 @@ class CallEngineTest {
         ring("20001");
         Map<String, Object> both = appData(Media.VIDEO, 1, "20001");
         both.put(AUDIO, 1);
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", both), active())), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", both), active(), BOUND)), Refusal.Kind.INVALID);
         Map<String, Object> none = appData(Media.VIDEO, 1, "20001");
         none.remove(VIDEO);
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", none), active())), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", none), active(), BOUND)), Refusal.Kind.INVALID);
     }
 
     @Test
     void appDataNamingAnotherUser_refusedInvalid() {
         ring("u1;u2");
         Map<String, Object> data = appData(Media.VIDEO, 1, "u2");
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "u1", data), active())), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "u1", data), active(), BOUND)), Refusal.Kind.INVALID);
         assertNull(call.answeredBy());
     }
 
@@ -1252,14 +1316,14 @@ class CallEngineTest {
         ring("20001");
         Map<String, Object> data = appData(Media.VIDEO, 1, "20001");
         data.put("_sys_caller_id", "OIUYKJHGBV/device02");
-        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), active())), Refusal.Kind.INVALID);
+        assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", data), active(), BOUND)), Refusal.Kind.INVALID);
     }
 
     @Test
     void appAudioCommandOnVideoCall_refusedNoCall() {
         ring("20001");
         assertRefused(apply(engine.onApp(new AppCommand(DEVICE, "20001", appData(Media.AUDIO, 1, "20001")),
-                active())), Refusal.Kind.NO_CALL);
+                active(), BOUND)), Refusal.Kind.NO_CALL);
     }
 
     @Test
@@ -1280,7 +1344,7 @@ class CallEngineTest {
         assertEvents(ring, CallEvent.RINGING);
 
         Decision accept = apply(engine.onApp(new AppCommand(DEVICE, "20001", appData(Media.AUDIO, 1, "20001")),
-                active()));
+                active(), BOUND));
         assertEquals(CallState.ACCEPTED, accept.after().state());
         Map<String, Object> control = controls(accept).get(0).params();
         assertEquals(1, control.get(AUDIO));
@@ -1290,7 +1354,7 @@ class CallEngineTest {
         assertEquals(CallState.CONNECTED, inCall.after().state());
 
         Decision hangUp = apply(engine.onApp(new AppCommand(DEVICE, "20001", appData(Media.AUDIO, 0, "20001")),
-                active()));
+                active(), BOUND));
         assertEnded(hangUp.after(), EndReason.HANGUP, "20001");
         assertEquals(endControl(Media.AUDIO, "20001"), controls(hangUp).get(0).params());
         assertEquals(List.of(1, 2, 3, 4), seqs(log));
@@ -1442,7 +1506,7 @@ class CallEngineTest {
 
     Decision app(String user, int status) {
         Media media = call != null ? call.media() : Media.VIDEO;
-        return apply(engine.onApp(new AppCommand(DEVICE, user, appData(media, status, user)), active()));
+        return apply(engine.onApp(new AppCommand(DEVICE, user, appData(media, status, user)), active(), BOUND));
     }
 
     Decision deadline() {

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,6 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /** The engine run against {@link InMemoryCallStore}: whole calls, compare-and-set, retries, deadlines. */
 class CallServiceTest {
+
+    /** The app users of these tests are bound to the device: they may call it. */
+    static final Supplier<Access.Relation> BOUND = () -> Access.Relation.BOUND;
 
     static final DeviceId DEVICE = CallEngineTest.DEVICE;
     static final DeviceId OTHER_DEVICE = DeviceId.parse("OIUYKJHGBV/device02");
@@ -82,8 +86,7 @@ class CallServiceTest {
         assertEquals(Duration.ofSeconds(5), ended.ringDuration());
         assertEquals(Duration.ofSeconds(30), ended.talkDuration());
         assertEquals(List.of(ended), store.byDevice(DEVICE, 10));
-        assertTrue(store.wasCallee(DEVICE, "20001"));
-        assertFalse(store.wasCallee(DEVICE, "u9"));
+        assertFalse(service.mayJoinMedia(DEVICE, "20001"), "the call is over: its callee keeps no right");
 
         assertEquals(List.of(CallEvent.RINGING, CallEvent.ACCEPTED, CallEvent.CONNECTED, CallEvent.ENDED),
                 CallEngineTest.types(events));
@@ -118,8 +121,8 @@ class CallServiceTest {
     void commit_refusesAStaleDecision() {
         service.report(report(1, "u1;u2"));
         Call ringing = store.active(DEVICE).orElseThrow();
-        Decision first = engine.onApp(app("u1", 1), ringing);
-        Decision second = engine.onApp(app("u2", 1), ringing);
+        Decision first = engine.onApp(app("u1", 1), ringing, BOUND);
+        Decision second = engine.onApp(app("u2", 1), ringing, BOUND);
         assertNull(first.refusal());
         assertNull(second.refusal(), "on its own, each accept would win");
 
@@ -164,7 +167,7 @@ class CallServiceTest {
         RacingStore racing = new RacingStore(store);
         racing.beforeFirstCommit = () -> {
             Call ringing = store.active(DEVICE).orElseThrow();
-            assertTrue(store.commit(engine.onApp(app("u1", 1), ringing)), "the other instance wins");
+            assertTrue(store.commit(engine.onApp(app("u1", 1), ringing, BOUND)), "the other instance wins");
         };
         CallService loser = new CallService(engine, racing);
 
@@ -354,8 +357,8 @@ class CallServiceTest {
         }
 
         @Override
-        public boolean wasCallee(DeviceId device, String userId) {
-            return delegate.wasCallee(device, userId);
+        public boolean isBound(DeviceId device, String userId) {
+            return delegate.isBound(device, userId);
         }
 
         @Override

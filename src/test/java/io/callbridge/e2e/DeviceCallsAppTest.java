@@ -176,10 +176,14 @@ class DeviceCallsAppTest {
 
     @Test
     void anAcceptFromAUserWhoIsNotACalleeIsRefused() {
+        AppClient.bind(device, "20003");
         device.report(1, "20001");
         awaitEvents("call.ringing");
         JsonPath answer = AppClient.control(device, 1, "20003");
-        assertEquals("UnauthorizedOperation.NotCallee", answer.getString("Response.Error.Code"));
+        assertEquals("UnauthorizedOperation.NotCallee", answer.getString("Response.Error.Code"), "the device's user");
+        JsonPath stranger = AppClient.control(device, 1, "20002");
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice", stranger.getString("Response.Error.Code"),
+                "a stranger is told nothing about the call");
         assertTrue(device.received().stream().noneMatch(m -> "control".equals(m.path("method").asText())));
 
         // The real callee can still take it.
@@ -299,9 +303,12 @@ class DeviceCallsAppTest {
     }
 
     @Test
-    void appGetDeviceDataReturnsTheReportedProperties() {
+    void appGetDeviceDataReturnsTheReportedProperties_toBoundUsersOnly() {
         device.report(1, "20001");
         awaitEvents("call.ringing");
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice",
+                AppClient.getDeviceData(device, "20001").getString("Response.Error.Code"), "being rung is not being bound");
+        AppClient.bind(device, "20001");
         JsonPath answer = AppClient.getDeviceData(device, "20001");
         assertNull(answer.get("Response.Error"), () -> answer.prettify());
         JsonPath data = JsonPath.from(answer.getString("Response.Data"));
@@ -333,10 +340,41 @@ class DeviceCallsAppTest {
         }
     }
 
+    /** The attack of issue 8: one far-future timestamp used to make every later report of the device look stale. */
+    @Test
+    void aFarFutureTimestampIsRefused_andTheDevicesNextRealRingWorks() {
+        for (long future : new long[] {4_102_444_800_000L, 99_999_999_999L, Long.MAX_VALUE}) {
+            JsonNode reply = assertReply(device.report(device.callParams(1, "20001"), future), 422);
+            assertTrue(reply.path("status").asText().contains("ahead of the server's clock"), reply::toString);
+        }
+        assertReply(device.report(1, "20001"), 0);
+        awaitEvents("call.ringing");
+        assertReply(device.report(0, "20001"), 0);
+        assertEquals("CANCELED", awaitEvents("call.ringing", "call.canceled", "call.ended").get(2).json()
+                .path("data").path("reason").asText(), "the cancel after it ends the call");
+    }
+
     // ---- the mirror: the app calls the device ----
 
     @Test
+    void appCallsDevice_aUserNotBoundToItIsRefused_andTheOwnersRingIsUntouched() {
+        AppClient.bind(device, "20001");
+        JsonPath stranger = AppClient.callDevice(device, 1, "20003");
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice", stranger.getString("Response.Error.Code"),
+                () -> stranger.prettify());
+        // Nothing was sent to the device and nothing rings: the device's own ring for its owner opens its call.
+        assertReply(device.report(1, "20001"), 0);
+        assertNull(AppClient.control(device, 1, "20001").get("Response.Error"));
+        assertEquals("20001", device.awaitControl(1).path("params").path("_sys_userid").asText());
+        awaitEvents("call.ringing", "call.accepted");
+        assertTrue(receiver.received().stream().filter(r -> device.id().equals(json(r).path("device").asText()))
+                .noneMatch(r -> "app-calls-device".equals(json(r).path("direction").asText())),
+                "no app call was opened");
+    }
+
+    @Test
     void appCallsDevice_theDeviceAcceptsConnectsAndHangsUp() {
+        AppClient.bind(device, "20001");
         JsonPath placed = AppClient.callDevice(device, 1, "20001");
         assertNull(placed.get("Response.Error"), () -> placed.prettify());
         JsonNode control = device.awaitControl(1);
@@ -362,6 +400,7 @@ class DeviceCallsAppTest {
 
     @Test
     void appCallsDevice_aBusyDeviceRefusesAndTheCallerHearsBusy() {
+        AppClient.bind(device, "20001");
         assertNull(AppClient.callDevice(device, 1, "20001").get("Response.Error"));
         device.awaitControl(1);
         var refusal = device.callParams(0, "20001");
@@ -378,6 +417,7 @@ class DeviceCallsAppTest {
 
     @Test
     void appCallsDevice_theCallerCancelsAndAnotherUserCannot() {
+        AppClient.bind(device, "20001", "20002");
         assertNull(AppClient.callDevice(device, 1, "20001").get("Response.Error"));
         device.awaitControl(1);
         assertEquals("FailedOperation.DeviceBusy",

@@ -114,6 +114,44 @@ class P2pCallTest {
                 .body("error", containsString("at least 16 bytes"));
     }
 
+    /** The attack of issue 8: a stranger calls the doorbell and cancels at once, then tries to watch it. */
+    @Test
+    void aStrangerWhoTriesToCallGetsNothing_noRelay_noData() {
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice",
+                AppClient.callDevice(device, 1, "20002").getString("Response.Error.Code"));
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice",
+                AppClient.callDevice(device, 0, "20002").getString("Response.Error.Code"), "not even whether it rings");
+        assertRefused(401, () -> WsClient.connect(base + "app/" + device.id(), "token-20002"));
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice",
+                AppClient.getDeviceData(device, "20002").getString("Response.Error.Code"));
+        // Ringing the stranger because the device names them does not make them the device's user either.
+        assertEquals(0, device.awaitReply(device.report(1, "20002")).path("code").asInt());
+        assertEquals("UnauthorizedOperation.NoPermissionToDevice",
+                AppClient.getDeviceData(device, "20002").getString("Response.Error.Code"));
+    }
+
+    /** A user the device rings joins the media of that call, and loses it when the call ends. */
+    @Test
+    void aCalleeTheDeviceRingsJoinsWhileTheCallLasts_andIsClosedWhenItEnds() throws Exception {
+        String uri = base + "app/" + device.id();
+        assertRefused(401, () -> WsClient.connect(uri, "token-20003"));
+        assertEquals(0, device.awaitReply(device.report(1, "20003")).path("code").asInt());
+        WsClient callee = WsClient.connect(uri, "token-20003");
+        try {
+            callee.send("{\"type\":\"command\",\"id\":\"st-1\",\"command\":\"" + GET_ST + "\"}");
+            assertEquals(GET_ST, deviceLink.awaitType("command").path("command").asText());
+
+            assertEquals(0, device.awaitReply(device.report(0, "20003")).path("code").asInt());
+            JsonNode refused = callee.awaitType("refused");
+            assertEquals(403, refused.path("status").asInt());
+            assertEquals(P2pEvent.REFUSED, callee.awaitClose());
+            assertRefused(401, () -> WsClient.connect(uri, "token-20003"));
+            assertTrue(!app.isClosed(), "the bound user's app stays");
+        } finally {
+            callee.close();
+        }
+    }
+
     private static void assertRefused(int status, org.junit.jupiter.api.function.Executable connect) {
         ExecutionException e = assertThrows(ExecutionException.class, connect);
         assertInstanceOf(WebSocketHandshakeException.class, e.getCause());

@@ -13,6 +13,7 @@ import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.supplier.AgroalDataSourceConfigurationSupplier;
 import io.agroal.api.security.NamePrincipal;
 import io.agroal.api.security.SimplePassword;
+import io.callbridge.call.Access;
 import io.callbridge.call.AppCommand;
 import io.callbridge.call.Call;
 import io.callbridge.call.CallEngine;
@@ -46,6 +47,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -81,6 +83,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 @ParameterizedClass(name = "{0}")
 @MethodSource("databases")
 class JdbcCallStoreTest {
+
+    /** The app users of these tests are bound to the device: they may call it. */
+    static final Supplier<Access.Relation> BOUND = () -> Access.Relation.BOUND;
 
     static final String PG_URL = "QUARKUS_DATASOURCE_JDBC_URL";
     static final Instant T0 = Instant.parse("2024-05-01T10:00:00.123Z");
@@ -178,7 +183,8 @@ class JdbcCallStoreTest {
         u7 = "u7-" + run;
         timestamp = T0.toEpochMilli();
         clock = new MutableClock(T0);
-        engine = new CallEngine(new CallEngine.Settings(RING, CONNECT), clock,
+        // The deadline tests move the clock days back under reports stamped from T0: no skew limit here.
+        engine = new CallEngine(new CallEngine.Settings(RING, CONNECT, Duration.ofSeconds(10), Duration.ofDays(365)), clock,
                 () -> "call-" + run + "-" + callIds.incrementAndGet());
         store = new JdbcCallStore(db, this::write);
         service = new CallService(engine, store);
@@ -395,9 +401,9 @@ class JdbcCallStoreTest {
         DeviceId device = newDevice();
         Call ringing = ring(device, u1, u2);
         DeviceState state = store.deviceState(device).orElseThrow();
-        Decision first = engine.onApp(app(device, u1, 1), ringing);
-        Decision second = engine.onApp(app(device, u2, 1), ringing);
-        Decision rejectBySecond = engine.onApp(app(device, u2, 0), ringing);
+        Decision first = engine.onApp(app(device, u1, 1), ringing, BOUND);
+        Decision second = engine.onApp(app(device, u2, 1), ringing, BOUND);
+        Decision rejectBySecond = engine.onApp(app(device, u2, 0), ringing, BOUND);
         // A report decided from the same ringing call and the current device state: its state write goes
         // through, its call update does not, so the state write must be undone.
         Decision connect = engine.onReport(report(device, 2, users(u1, u2)), state, ringing);
@@ -449,7 +455,7 @@ class JdbcCallStoreTest {
         assertEquals(2, now.version());
         assertEquals(Optional.empty(), store.active(device));
         assertEquals(Optional.empty(), store.find(d.after().id()));
-        assertFalse(store.wasCallee(device, u1), "no callee rows of the refused call");
+        assertEquals(0, calleeRows(device, u1), "no callee rows of the refused call");
         assertEquals(writes, written.size());
         assertEquals(List.of(), outbox(d.after().id()));
     }
@@ -470,7 +476,7 @@ class JdbcCallStoreTest {
         assertEquals(first, store.active(device).orElseThrow());
         assertEquals(Optional.empty(), store.find(stale.after().id()));
         assertEquals(state, store.deviceState(device).orElseThrow(), "the state update was rolled back with the call");
-        assertFalse(store.wasCallee(device, u7), "no callee rows left behind");
+        assertEquals(0, calleeRows(device, u7), "no callee rows left behind");
         assertEquals(List.of(first), store.byDevice(device, 10));
 
         Decision callOnly = new Decision(null, stale.after(), null, null, stale.effects(), null);
@@ -501,7 +507,7 @@ class JdbcCallStoreTest {
                     if (commit && raced.compareAndSet(false, true)) {
                         // Another instance, reading the same ringing call, commits u1's accept first.
                         Call seen = store.active(device).orElseThrow();
-                        assertTrue(store.commit(engine.onApp(app(device, u1, 1), seen)));
+                        assertTrue(store.commit(engine.onApp(app(device, u1, 1), seen, BOUND)));
                     }
                     Object result;
                     try {
@@ -537,8 +543,8 @@ class JdbcCallStoreTest {
             for (int round = 0; round < 3; round++) {
                 DeviceId device = newDevice();
                 Call ringing = ring(device, u1, u2);
-                Decision a = engine.onApp(app(device, u1, 1), ringing);
-                Decision b = engine.onApp(app(device, u2, 1), ringing);
+                Decision a = engine.onApp(app(device, u1, 1), ringing, BOUND);
+                Decision b = engine.onApp(app(device, u2, 1), ringing, BOUND);
                 List<Boolean> won = race(threads, a, b);
                 assertEquals(1, won.stream().filter(w -> w).count(), "accepts, round " + round + ": " + won);
                 Decision winner = won.get(0) ? a : b;
@@ -774,31 +780,34 @@ class JdbcCallStoreTest {
     }
 
     @Test
-    void wasCallee_trueForBoundUsersAndPastCallees_falseOtherwise() {
+    void access_boundUsersUseTheDevice_calleesJoinOnlyWhileTheRingLasts() {
         DeviceId device = newDevice();
         DeviceId other = newDevice();
-        assertFalse(store.wasCallee(device, u1));
+        assertFalse(store.isBound(device, u1));
+        assertFalse(service.mayJoinMedia(device, u1));
 
         store.bindUsers(device, List.of(u4));
         ring(device, u1, u2);
-        assertTrue(store.wasCallee(device, u1), "callee of the active call");
+        assertTrue(service.mayJoinMedia(device, u1), "callee of the ring");
+        assertFalse(service.mayUseDevice(device, u1), "being rung is not being bound");
+        assertFalse(service.mayJoinMedia(device, u3));
         service.report(report(device, 0, users(u1, u2), Map.of()));
         assertEquals(Optional.empty(), store.active(device));
 
-        assertTrue(store.wasCallee(device, u4), "bound");
-        assertTrue(store.wasCallee(device, u1), "past callee");
-        assertTrue(store.wasCallee(device, u2), "past callee");
-        assertFalse(store.wasCallee(device, u3));
+        assertTrue(store.isBound(device, u4));
+        assertTrue(service.mayUseDevice(device, u4));
+        assertTrue(service.mayJoinMedia(device, u4), "bound");
+        assertFalse(service.mayJoinMedia(device, u1), "past callee");
+        assertFalse(service.mayJoinMedia(device, u2), "past callee");
 
         ring(other, u3);
-        assertTrue(store.wasCallee(other, u3));
-        assertFalse(store.wasCallee(device, u3), "a callee of another device's call");
-        assertFalse(store.wasCallee(other, u1));
-        assertFalse(store.wasCallee(other, u4), "bound to another device");
+        assertTrue(service.mayJoinMedia(other, u3));
+        assertFalse(service.mayJoinMedia(device, u3), "a callee of another device's call");
+        assertFalse(service.mayJoinMedia(other, u4), "bound to another device");
 
         store.bindUsers(device, List.of());
-        assertFalse(store.wasCallee(device, u4), "no longer bound, never called");
-        assertTrue(store.wasCallee(device, u1), "unbinding does not erase history");
+        assertFalse(store.isBound(device, u4));
+        assertFalse(service.mayJoinMedia(device, u4), "no longer bound");
     }
 
     // ---- the event writer ----
@@ -824,7 +833,7 @@ class JdbcCallStoreTest {
         assertEquals(List.of("evt_" + id + "_1", "evt_" + id + "_2", "evt_" + id + "_3"), outbox(id));
 
         written.clear();
-        assertEquals(Refusal.Kind.NOT_CALLEE, service.app(app(device, u7, 1)).refusal().kind());
+        assertEquals(Refusal.Kind.NOT_BOUND, service.app(app(device, u7, 1)).refusal().kind());
         DeviceReport idle = report(newDevice(), 0, u1, Map.of("battery", 9));
         Decision stateOnly = service.report(idle);
         assertNotNull(store.deviceState(idle.device()).orElseThrow());
@@ -1006,6 +1015,20 @@ class JdbcCallStoreTest {
     }
 
     /** The event ids of the call's outbox rows, in the order they were written. */
+    int calleeRows(DeviceId device, String user) {
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT COUNT(*) FROM calls k JOIN call_callees u ON u.call_id = k.id WHERE k.device = ? AND u.user_id = ?")) {
+            s.setString(1, device.toString());
+            s.setString(2, user);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     List<String> outbox(String callId) {
         try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT webhook_id FROM webhook_outbox WHERE call_id = ? AND url LIKE ? ORDER BY id")) {

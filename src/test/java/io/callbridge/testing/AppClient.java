@@ -21,6 +21,17 @@ public final class AppClient {
         return RestAssured.given().header("Authorization", "Bearer " + CallBridgeTestResource.ADMIN_TOKEN);
     }
 
+    /** Binds the users to the device as the operator does: they may call it, read its data and join it. */
+    public static void bind(DeviceSim device, String... users) {
+        ObjectNode body = JSON.createObjectNode();
+        var list = body.putArray("users");
+        for (String u : users) {
+            list.add(u);
+        }
+        admin().contentType(ContentType.JSON).body(body.toString())
+                .put("/api/devices/" + device.id() + "/users").then().statusCode(200);
+    }
+
     /** The seed's Data for step 3, from {@code user} about {@code device}'s call. */
     public static ObjectNode data(DeviceSim device, int status, String user) {
         ObjectNode data = JSON.createObjectNode();

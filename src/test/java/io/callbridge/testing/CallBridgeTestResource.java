@@ -42,6 +42,7 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         config.put("callbridge.call.media-grace", "2s");
         config.put("callbridge.p2p.port", "0");
         config.put("callbridge.p2p.command-timeout", "2s");
+        config.put("callbridge.p2p.access-check-interval", "300ms");
         for (String user : new String[] {"20001", "20002", "20003"}) {
             config.put("callbridge.auth.tokens.token-" + user, user);
         }
