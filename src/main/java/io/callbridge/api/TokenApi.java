@@ -11,6 +11,7 @@ import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -68,6 +69,11 @@ public final class TokenApi {
         if (d != null && !d.isNull()) {
             if (!d.isTextual()) {
                 throw new ApiException(ApiException.INVALID_PARAMETER, "Data must be a JSON string");
+            }
+            if (d.asText().getBytes(StandardCharsets.UTF_8).length > ThingCodec.MAX_PAYLOAD) {
+                // It becomes a control's params: held to the size of the device's own messages.
+                throw new ApiException(ApiException.INVALID_PARAMETER_VALUE, "Data is larger than "
+                        + ThingCodec.MAX_PAYLOAD + " bytes");
             }
             try {
                 data = ThingCodec.parseObject(d.asText());

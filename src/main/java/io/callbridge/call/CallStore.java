@@ -35,6 +35,13 @@ public interface CallStore {
     /** The device's secret (base64), with which it signs in to the P2P relay. */
     Optional<String> deviceSecret(DeviceId device);
 
+    /** A registered device and its secret (base64). */
+    record Registered(DeviceId device, String secret) {
+    }
+
+    /** The registered device whose platform client id ({@code {ProductId}{DeviceName}}) this is. */
+    Optional<Registered> deviceByClientId(String clientId);
+
     /** Sets the device's secret, or removes it when {@code base64Secret} is null. */
     void setDeviceSecret(DeviceId device, String base64Secret);
 

@@ -53,6 +53,13 @@ public final class InMemoryCallStore implements CallStore {
     }
 
     @Override
+    public synchronized Optional<Registered> deviceByClientId(String clientId) {
+        return secrets.entrySet().stream()
+                .filter(e -> io.callbridge.thing.DeviceCredentials.clientId(e.getKey()).equals(clientId))
+                .map(e -> new Registered(e.getKey(), e.getValue())).findFirst();
+    }
+
+    @Override
     public synchronized void setDeviceSecret(DeviceId device, String base64Secret) {
         if (base64Secret == null) {
             secrets.remove(device);

@@ -102,6 +102,10 @@ public interface CallBridgeConfig {
 
         /** {@code file}: sessions and queued messages survive a crash; {@code in-memory}: they do not. */
         Persistence persistence();
+
+        /** Lets clients without credentials in as any device (their own topics' shapes only); off by default. */
+        @WithDefault("false")
+        boolean anonymousDevices();
     }
 
     enum Persistence {

@@ -3,6 +3,7 @@ package io.callbridge.camel;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callbridge.call.CallService;
+import io.callbridge.p2p.P2pComponent;
 import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
@@ -18,8 +19,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A device as the operator manages it: the users bound to it (they ring when the device calls without naming
- * anyone) and its secret (it signs in to the P2P relay with it).
+ * A device as the operator manages it: the users bound to it (the only ones who may call it, read its data and
+ * join it on the relay; they ring when the device calls without naming anyone) and its secret (it signs in to the
+ * embedded broker and the P2P relay with it).
  */
 @ApplicationScoped
 @Named("deviceUsers")
@@ -29,6 +31,13 @@ public class DeviceUsersBean {
 
     @Inject
     CallService calls;
+
+    @Inject
+    MqttBroker broker;
+
+    @Inject
+    @Named("p2p")
+    P2pComponent p2p;
 
     public void get(Exchange exchange) {
         DeviceId device = device(exchange);
@@ -83,7 +92,20 @@ public class DeviceUsersBean {
             problem(exchange, e instanceof IOException ? "body is not JSON" : e.getMessage());
             return;
         }
-        calls.store().setDeviceSecret(device, secret.trim());
+        String taken = calls.store().deviceByClientId(DeviceCredentials.clientId(device))
+                .map(r -> r.device()).filter(other -> !other.equals(device)).map(DeviceId::toString).orElse(null);
+        if (taken != null) {
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 409);
+            exchange.getMessage().setBody(ThingCodec.toJson(Map.of("error", "device " + taken
+                    + " signs in with the same client id " + DeviceCredentials.clientId(device))));
+            return;
+        }
+        boolean changed = !calls.store().deviceSecret(device).map(secret.trim()::equals).orElse(false);
+        if (changed) {
+            calls.store().setDeviceSecret(device, secret.trim());
+            // Credentials made from the old secret sign nothing in from now on, including the open connections.
+            signOut(device);
+        }
         exchange.getMessage().setBody(ThingCodec.toJson(Map.of("device", device.toString(), "secret", "set")));
     }
 
@@ -92,9 +114,15 @@ public class DeviceUsersBean {
         DeviceId device = device(exchange);
         if (device != null) {
             calls.store().setDeviceSecret(device, null);
+            signOut(device);
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 204);
             exchange.getMessage().setBody(null);
         }
+    }
+
+    private void signOut(DeviceId device) {
+        broker.signOut(device);
+        p2p.relay().signOut(device);
     }
 
     private static DeviceId device(Exchange exchange) {

@@ -141,8 +141,10 @@ public class Producers {
         options.setAutomaticReconnect(true);
         options.setMaxReconnectDelay((int) config.mqtt().maxReconnectDelay().toMillis());
         options.setKeepAliveInterval(30);
-        config.mqtt().username().ifPresent(options::setUserName);
-        config.mqtt().password().ifPresent(p -> options.setPassword(p.getBytes(StandardCharsets.UTF_8)));
+        broker.credentials().ifPresent(c -> {
+            options.setUserName(c.username());
+            options.setPassword(c.password().getBytes(StandardCharsets.UTF_8));
+        });
         CallBridgeConfig.Downlink d = config.mqtt().downlink();
         return new Downlink(broker.url(), config.mqtt().clientId() + "-down", options,
                 new Downlink.Settings(d.maxInFlight(), d.queueSize(), config.mqtt().maxReconnectDelay().toMillis()),
@@ -167,8 +169,7 @@ public class Producers {
     @Produces
     @Singleton
     @Named("p2p")
-    P2pComponent p2p(CallBridgeConfig config, TokenVerifier tokens, CallService calls) {
-        CallStore store = calls.store();
+    P2pComponent p2p(CallBridgeConfig config, TokenVerifier tokens, CallService calls, DeviceSignIn signIn) {
         P2pComponent component = new P2pComponent();
         P2pConfiguration c = component.getConfiguration();
         CallBridgeConfig.P2p p = config.p2p();
@@ -181,11 +182,7 @@ public class Producers {
         c.setAccessCheckInterval(p.accessCheckInterval().toMillis());
         component.setAuthenticator((token, device) -> tokens.userOf(token).filter(user -> calls.mayJoinMedia(device, user)));
         // A device signs in as on the platform's MQTT broker, with the secret registered for it.
-        component.setDeviceAuthenticator((device, username, password) -> store.deviceSecret(device)
-                .map(secret -> DeviceCredentials.refusal(device, secret, username, password,
-                        System.currentTimeMillis() / 1000))
-                .orElseGet(() -> Optional.of("no secret is registered for " + device
-                        + " (PUT /api/devices/" + device + "/secret)")));
+        component.setDeviceAuthenticator(signIn::relay);
         return component;
     }
 
@@ -203,8 +200,10 @@ public class Producers {
         c.setAutomaticReconnect(true);
         c.setMaxReconnectDelay((int) config.mqtt().maxReconnectDelay().toMillis());
         c.setQos(1);
-        config.mqtt().username().ifPresent(c::setUserName);
-        config.mqtt().password().ifPresent(c::setPassword);
+        broker.credentials().ifPresent(credentials -> {
+            c.setUserName(credentials.username());
+            c.setPassword(credentials.password());
+        });
         component.setConfiguration(c);
         return component;
     }

@@ -116,6 +116,15 @@ public final class P2pRelay implements AutoCloseable {
         return devices.containsKey(device);
     }
 
+    /** Closes the device's link: what signed it in (its secret) was rotated or revoked. */
+    public void signOut(DeviceId device) {
+        DeviceSession d = devices.get(device);
+        if (d != null) {
+            LOG.infof("Device %s signed out of the relay: its secret changed", device);
+            d.ws.close((short) P2pEvent.REFUSED, "the device's credentials were revoked");
+        }
+    }
+
     /** Asks a connected device; completes with its answer, or fails with a {@link P2pException} (no device, 1007). */
     public CompletableFuture<String> command(DeviceId device, String command) {
         CompletableFuture<String> answer = new CompletableFuture<>();

@@ -30,10 +30,11 @@ public final class SimulatedDevice implements AutoCloseable {
     private final List<JsonNode> down = new ArrayList<>();
     private final AtomicInteger tokens = new AtomicInteger();
 
-    /** A device that signs in to the relay with the platform's credentials made from {@code secret} (base64). */
+    /** A device that signs in to the broker and the relay with the platform's credentials made from {@code secret}. */
     public SimulatedDevice(String mqttUrl, String relayUrl, String id, String secret) throws Exception {
         this.id = id;
-        mqtt = new MqttClient(mqttUrl, id.replace("/", "") + "-sim", new MemoryPersistence());
+        DeviceId device = DeviceId.parse(id);
+        mqtt = new MqttClient(mqttUrl, DeviceCredentials.clientId(device), new MemoryPersistence());
         mqtt.setCallback(MqttMessages.onMessage((topic, message) -> {
             JsonNode m = JSON.readTree(message.getPayload());
             synchronized (down) {
@@ -41,9 +42,16 @@ public final class SimulatedDevice implements AutoCloseable {
                 down.notifyAll();
             }
         }));
-        mqtt.connect(new MqttConnectionOptions());
+        // Signed in as the C SDK does on a broker that authenticates devices (CallBridge's embedded one does).
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        String username = DeviceCredentials.username(device, DeviceCredentials.Form.HMAC_SHA1,
+                UUID.randomUUID().toString().substring(0, 5), String.valueOf(System.currentTimeMillis() / 1000 + 600));
+        options.setUserName(username);
+        options.setPassword(DeviceCredentials.password(username, secret, DeviceCredentials.Form.HMAC_SHA1)
+                .getBytes(StandardCharsets.UTF_8));
+        mqtt.connect(options);
         mqtt.subscribe("$thing/down/property/" + id, 0);
-        relay = new WsPeer(relayUrl + "/p2p/device/" + id, basic(DeviceId.parse(id), secret));
+        relay = new WsPeer(relayUrl + "/p2p/device/" + id, basic(device, secret));
     }
 
     /** The Authorization header of the relay's upgrade: credentials valid for ten minutes. */

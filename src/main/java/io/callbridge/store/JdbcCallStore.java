@@ -12,6 +12,7 @@ import io.callbridge.call.Decision;
 import io.callbridge.call.DeviceState;
 import io.callbridge.call.Effect;
 import io.callbridge.call.EndReason;
+import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.Media;
 import io.callbridge.thing.UserIds;
@@ -159,18 +160,26 @@ public final class JdbcCallStore implements CallStore {
     }
 
     @Override
+    public Optional<Registered> deviceByClientId(String clientId) {
+        return Sql.query(db, "finding the device of a client id", "SELECT device, secret FROM device_secrets"
+                + " WHERE client_id = ?", r -> new Registered(DeviceId.parse(r.getString(1)), r.getString(2)), clientId)
+                .stream().findFirst();
+    }
+
+    @Override
     public void setDeviceSecret(DeviceId device, String base64Secret) {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement del = c.prepareStatement("DELETE FROM device_secrets WHERE device = ?");
                     PreparedStatement ins = c.prepareStatement(
-                            "INSERT INTO device_secrets (device, secret, updated_at) VALUES (?, ?, ?)")) {
+                            "INSERT INTO device_secrets (device, secret, updated_at, client_id) VALUES (?, ?, ?, ?)")) {
                 del.setString(1, device.toString());
                 del.executeUpdate();
                 if (base64Secret != null) {
                     ins.setString(1, device.toString());
                     ins.setString(2, base64Secret);
                     ins.setLong(3, System.currentTimeMillis());
+                    ins.setString(4, DeviceCredentials.clientId(device));
                     ins.executeUpdate();
                 }
                 c.commit();

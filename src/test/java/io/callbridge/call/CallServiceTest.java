@@ -352,6 +352,11 @@ class CallServiceTest {
         }
 
         @Override
+        public Optional<Registered> deviceByClientId(String clientId) {
+            return delegate.deviceByClientId(clientId);
+        }
+
+        @Override
         public void setDeviceSecret(DeviceId device, String base64Secret) {
             delegate.setDeviceSecret(device, base64Secret);
         }

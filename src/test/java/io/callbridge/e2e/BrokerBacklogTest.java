@@ -1,11 +1,13 @@
 package io.callbridge.e2e;
 
 import io.callbridge.camel.MqttBroker;
+import io.callbridge.testing.AnonymousDevices;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.DeviceFleet;
 import io.callbridge.testing.WebhookReceiver;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.apache.camel.CamelContext;
 import org.awaitility.Awaitility;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * pass does).
  */
 @QuarkusTest
+@TestProfile(AnonymousDevices.class)
 @WithTestResource(CallBridgeTestResource.class)
 class BrokerBacklogTest {
 

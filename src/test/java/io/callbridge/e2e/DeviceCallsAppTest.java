@@ -1,11 +1,13 @@
 package io.callbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callbridge.camel.MqttBroker;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.DeviceSim;
 import io.callbridge.testing.WebhookReceiver;
+import io.callbridge.thing.ThingCodec;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
@@ -44,7 +46,7 @@ class DeviceCallsAppTest {
     @BeforeEach
     void connectDevice() throws Exception {
         receiver.reset();
-        device = DeviceSim.random(broker.url());
+        device = DeviceSim.registered(broker.url());
     }
 
     @AfterEach
@@ -332,7 +334,7 @@ class DeviceCallsAppTest {
                 "same webhook-id on every attempt");
 
         receiver.respondAlways(500);
-        try (DeviceSim other = DeviceSim.random(broker.url())) {
+        try (DeviceSim other = DeviceSim.registered(broker.url())) {
             String token = other.report(1, "20002");
             other.awaitReply(token);
             assertNull(AppClient.control(other, 1, "20002").get("Response.Error"));
@@ -352,6 +354,18 @@ class DeviceCallsAppTest {
         assertReply(device.report(0, "20001"), 0);
         assertEquals("CANCELED", awaitEvents("call.ringing", "call.canceled", "call.ended").get(2).json()
                 .path("data").path("reason").asText(), "the cancel after it ends the call");
+    }
+
+    @Test
+    void anAppsDataLargerThanADevicesMessageIsRefused_andTheCallStillRings() {
+        device.report(1, "20001");
+        awaitEvents("call.ringing");
+        ObjectNode data = AppClient.data(device, 1, "20001").put("pad", "x".repeat(ThingCodec.MAX_PAYLOAD));
+        JsonPath answer = AppClient.control(device, "token-20001", data.toString());
+        assertEquals("InvalidParameterValue", answer.getString("Response.Error.Code"));
+        assertTrue(answer.getString("Response.Error.Message").contains("larger than"), answer::prettify);
+        assertNull(AppClient.control(device, 1, "20001").get("Response.Error"), "the callee still answers");
+        device.awaitControl(1);
     }
 
     // ---- the mirror: the app calls the device ----

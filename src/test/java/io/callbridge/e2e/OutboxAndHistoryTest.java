@@ -41,7 +41,7 @@ class OutboxAndHistoryTest {
     @BeforeEach
     void connect() throws Exception {
         receiver.reset();
-        device = DeviceSim.random(broker.url());
+        device = DeviceSim.registered(broker.url());
     }
 
     @AfterEach

@@ -48,7 +48,9 @@ class OverloadIT {
                 "callbridge.mqtt.embedded.port", String.valueOf(port),
                 "callbridge.webhooks.url", receiver.url(),
                 "callbridge.webhooks.secret", SECRET,
-                "callbridge.call.ring-timeout", "1h")).start();
+                "callbridge.call.ring-timeout", "1h",
+                // The fleet speaks for many devices per connection, as the load harness does: devices sign in anonymously.
+                "callbridge.mqtt.embedded.anonymous-devices", "true")).start();
     }
 
     @AfterEach

@@ -30,7 +30,6 @@ import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -67,13 +66,11 @@ class P2pCallTest {
     @BeforeEach
     void connect() throws Exception {
         receiver.reset();
-        device = DeviceSim.random(broker.url());
+        // The doorbell's secret, as the platform issued it: it signs in to the broker and the relay with it.
+        device = DeviceSim.registered(broker.url(), SECRET);
         // The app's user is bound to the device: it opens its P2P service before any call (step 1).
         AppClient.admin().contentType(ContentType.JSON).body("{\"users\":[\"20001\"]}")
                 .put("/api/devices/" + device.productId() + "/" + device.deviceName() + "/users").then().statusCode(200);
-        // The doorbell's secret, as the platform issued it: it signs in to the relay with it.
-        AppClient.admin().contentType(ContentType.JSON).body("{\"secret\":\"" + SECRET + "\"}")
-                .put("/api/devices/" + device.id() + "/secret").then().statusCode(200).body("secret", equalTo("set"));
         base = "ws://127.0.0.1:" + camel.getComponent("p2p", P2pComponent.class).relay().port() + "/p2p/";
         deviceLink = WsClient.connectWithAuthorization(base + "device/" + device.id(),
                 SimulatedDevice.basic(DeviceId.parse(device.id()), SECRET));
@@ -108,10 +105,16 @@ class P2pCallTest {
 
         // A removed secret signs nobody in.
         AppClient.admin().delete("/api/devices/" + device.id() + "/secret").then().statusCode(204);
+        assertEquals(P2pEvent.REFUSED, deviceLink.awaitClose(), "the link signed in with it is closed");
         assertRefused(401, () -> WsClient.connectWithAuthorization(uri, SimulatedDevice.basic(id, SECRET)));
         AppClient.admin().contentType(ContentType.JSON).body("{\"secret\":\"c2hvcnQ=\"}")
                 .put("/api/devices/" + device.id() + "/secret").then().statusCode(400)
                 .body("error", containsString("at least 16 bytes"));
+        String huge = "A".repeat(300);
+        AppClient.admin().contentType(ContentType.JSON).body("{\"secret\":\"" + huge + "\"}")
+                .put("/api/devices/" + device.id() + "/secret").then().statusCode(400)
+                .body("error", containsString("at most 200 characters"))
+                .body("error", org.hamcrest.Matchers.not(containsString("AAAA")));
     }
 
     /** The attack of issue 8: a stranger calls the doorbell and cancels at once, then tries to watch it. */

@@ -5,6 +5,8 @@ import io.callbridge.testing.AppClient;
 import io.callbridge.testing.CallBridgeProcess;
 import io.callbridge.testing.DeviceSim;
 import io.callbridge.testing.WebhookReceiver;
+import io.callbridge.thing.DeviceCredentials;
+import io.callbridge.thing.DeviceId;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PackagedJarIT {
 
     private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    /** base64 of 32 bytes, as the platform shows a device secret. */
+    private static final String DEVICE_SECRET = "q1cVZbD8yVn1Vb7hY0o3mJm9t0kq2bX4t6Ck8w3r6QU=";
 
     private WebhookReceiver receiver;
     private CallBridgeProcess callbridge;
@@ -53,7 +57,12 @@ class PackagedJarIT {
     void aWholeCallThroughTheJarAndAnEditedRouteAfterARestart() throws Exception {
         callbridge.start();
         assertTrue(callbridge.log().contains("devices connect to tcp://127.0.0.1:" + mqttPort), callbridge.log());
-        try (DeviceSim device = DeviceSim.random("tcp://127.0.0.1:" + mqttPort)) {
+        // The operator registers the doorbell; it signs in as the C SDK does.
+        DeviceId id = new DeviceId("PJAR" + Long.toHexString(System.nanoTime() & 0xffffffL).toUpperCase(), "door01");
+        var registered = callbridge.put("/api/devices/" + id + "/secret", "{\"secret\":\"" + DEVICE_SECRET + "\"}");
+        assertEquals(200, registered.statusCode(), registered.body());
+        try (DeviceSim device = DeviceSim.signedIn("tcp://127.0.0.1:" + mqttPort, id, DEVICE_SECRET,
+                DeviceCredentials.Form.HMAC_SHA1)) {
             JsonNode reply = device.awaitReply(device.report(1, "20001"));
             assertEquals(0, reply.path("code").asInt());
             awaitEvent(device, "call.ringing");
@@ -91,7 +100,8 @@ class PackagedJarIT {
         var closed = callbridge.get("/api/calls");
         assertEquals(401, closed.statusCode());
         assertTrue(closed.body().contains("set callbridge.admin.token"), closed.body());
-        try (DeviceSim device = DeviceSim.random("tcp://127.0.0.1:" + mqttPort)) {
+        try (DeviceSim device = DeviceSim.signedIn("tcp://127.0.0.1:" + mqttPort, id, DEVICE_SECRET,
+                DeviceCredentials.Form.HMAC_SHA256)) {
             device.awaitReply(device.report(1, "20001"));
             awaitEvent(device, "call.ringing");
             accept(device);

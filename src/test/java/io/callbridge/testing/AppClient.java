@@ -32,6 +32,12 @@ public final class AppClient {
                 .put("/api/devices/" + device.id() + "/users").then().statusCode(200);
     }
 
+    /** Registers the device's secret (base64) as the operator does: it signs in to the broker and relay with it. */
+    public static void registerSecret(String device, String secret) {
+        admin().contentType(ContentType.JSON).body(JSON.createObjectNode().put("secret", secret).toString())
+                .put("/api/devices/" + device + "/secret").then().statusCode(200);
+    }
+
     /** The seed's Data for step 3, from {@code user} about {@code device}'s call. */
     public static ObjectNode data(DeviceSim device, int status, String user) {
         ObjectNode data = JSON.createObjectNode();

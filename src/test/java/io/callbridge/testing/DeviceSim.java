@@ -3,6 +3,8 @@ package io.callbridge.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callbridge.thing.DeviceCredentials;
+import io.callbridge.thing.DeviceId;
 import org.awaitility.Awaitility;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
@@ -33,24 +35,66 @@ public final class DeviceSim implements AutoCloseable {
     private final MqttClient client;
     private final List<JsonNode> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger tokens = new AtomicInteger();
+    private static final AtomicInteger FORMS = new AtomicInteger();
 
+    /** A device that connects without credentials (a broker that does not authenticate devices). */
     public DeviceSim(String brokerUrl, String productId, String deviceName) throws MqttException {
+        this(brokerUrl, productId, deviceName, productId + deviceName + "-" + UUID.randomUUID().toString().substring(0, 8),
+                null, null);
+    }
+
+    /** A device that signs in as the platform's SDKs do: client id {@code {P}{D}}, their username and password. */
+    public DeviceSim(String brokerUrl, String productId, String deviceName, String clientId, String username,
+            String password) throws MqttException {
         this.productId = productId;
         this.deviceName = deviceName;
-        client = new MqttClient(brokerUrl, productId + deviceName + "-" + UUID.randomUUID().toString().substring(0, 8),
-                new MemoryPersistence());
+        client = new MqttClient(brokerUrl, clientId, new MemoryPersistence());
         client.setCallback(io.callbridge.sim.MqttMessages.onMessage(
                 (topic, message) -> received.add(JSON.readTree(message.getPayload()))));
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
+        if (username != null) {
+            options.setUserName(username);
+            options.setPassword(password.getBytes(StandardCharsets.UTF_8));
+        }
         client.connect(options);
         client.subscribe(downTopic(), 0);
     }
 
     /** A device with a fresh random product id, so runs on a shared broker never see each other's messages. */
     public static DeviceSim random(String brokerUrl) throws MqttException {
-        return new DeviceSim(brokerUrl, "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase(),
-                "device01");
+        return new DeviceSim(brokerUrl, randomProductId(), "device01");
+    }
+
+    /**
+     * A fresh device registered with CallBridge's management API (RestAssured's default base) under a new secret,
+     * signed in with the platform's credentials made from it, in the C SDK's form or the Java SDK's by turns.
+     */
+    public static DeviceSim registered(String brokerUrl) throws MqttException {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return registered(brokerUrl, java.util.Base64.getEncoder().encodeToString(key));
+    }
+
+    /** As above, with this secret (base64). */
+    public static DeviceSim registered(String brokerUrl, String secret) throws MqttException {
+        DeviceId device = new DeviceId(randomProductId(), "device01");
+        AppClient.registerSecret(device.toString(), secret);
+        return signedIn(brokerUrl, device, secret,
+                FORMS.getAndIncrement() % 2 == 0 ? DeviceCredentials.Form.HMAC_SHA1 : DeviceCredentials.Form.HMAC_SHA256);
+    }
+
+    /** The device, already registered with {@code secret}, signing in with credentials valid for ten minutes. */
+    public static DeviceSim signedIn(String brokerUrl, DeviceId device, String secret, DeviceCredentials.Form form)
+            throws MqttException {
+        String username = DeviceCredentials.username(device, form, UUID.randomUUID().toString().substring(0, 5),
+                String.valueOf(System.currentTimeMillis() / 1000 + 600));
+        return new DeviceSim(brokerUrl, device.productId(), device.deviceName(), DeviceCredentials.clientId(device),
+                username, DeviceCredentials.password(username, secret, form));
+    }
+
+    static String randomProductId() {
+        return "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase();
     }
 
     public String id() {

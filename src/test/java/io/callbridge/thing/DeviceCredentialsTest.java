@@ -36,7 +36,7 @@ class DeviceCredentialsTest {
     @Test
     void expiredCredentialsAreRefused() {
         assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, USERNAME, PASSWORD, 1893456000L).orElseThrow()
-                .contains("expired"));
+                .contains("expiry"));
     }
 
     @Test
@@ -77,7 +77,53 @@ class DeviceCredentialsTest {
     @Test
     void missingCredentialsAreRefused() {
         assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, null, null, BEFORE_EXPIRY).orElseThrow()
-                .contains("HTTP Basic"));
+                .contains("credentials required"));
+    }
+
+    /** The C SDK's form, with the "never" expiry firmware burns in; reference value from Python's hmac (sha1). */
+    @Test
+    void theCSdksFormSignsIn() {
+        String username = "OIUYKJHGBVdevice01;21010406;ABCDE;4294967295";
+        String password = "4f3516522f1ec0be90d0d60ef8ec8e48a4320bf2;hmacsha1";
+        assertEquals(username, DeviceCredentials.username(DEVICE, DeviceCredentials.Form.HMAC_SHA1, "ABCDE",
+                "4294967295"));
+        assertEquals(password, DeviceCredentials.password(username, SECRET, DeviceCredentials.Form.HMAC_SHA1));
+        assertEquals(Optional.empty(), DeviceCredentials.refusal(DEVICE, SECRET, username, password, BEFORE_EXPIRY));
+        assertEquals(Optional.of("wrong signature for OIUYKJHGBV/device01"), DeviceCredentials.refusal(DEVICE,
+                "b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ==", username, password, BEFORE_EXPIRY));
+    }
+
+    /** The Python SDK writes the current time in milliseconds: read as seconds, far ahead. */
+    @Test
+    void thePythonSdksMillisecondsSignIn() {
+        String username = "OIUYKJHGBVdevice01;21010406;x7k2p;1764600000123";
+        String password = "e0dbe0b681fadee0907c703bf1a089d7c5ecc9ea;hmacsha1";
+        assertEquals(Optional.empty(), DeviceCredentials.refusal(DEVICE, SECRET, username, password, 1764600000L));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"4294967295", "9223372036854775807", "92233720368547758", "99999999999999999999"})
+    void neverExpiringFormsAreAccepted(String expiry) {
+        String username = DeviceCredentials.username(DEVICE, DeviceCredentials.Form.HMAC_SHA1, "c0nn1", expiry);
+        String password = DeviceCredentials.password(username, SECRET, DeviceCredentials.Form.HMAC_SHA1);
+        assertEquals(Optional.empty(), DeviceCredentials.refusal(DEVICE, SECRET, username, password, BEFORE_EXPIRY));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1893455999", "0", "-5", "+1993456000", "1e12", "0x7fffffff", " 1993456000", ""})
+    void pastOrMalformedExpiriesAreRefused(String expiry) {
+        String username = DeviceCredentials.username(DEVICE, DeviceCredentials.Form.HMAC_SHA256, "c0nn1", expiry);
+        String password = DeviceCredentials.password(username, SECRET);
+        assertTrue(DeviceCredentials.refusal(DEVICE, SECRET, username, password, BEFORE_EXPIRY).isPresent());
+    }
+
+    @Test
+    void aSecretLongerThanTwoHundredCharactersIsRefused_withoutQuotingIt() {
+        String huge = "QUJD".repeat(60);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DeviceCredentials.requireValidSecret(huge));
+        assertTrue(e.getMessage().contains("at most 200"), e.getMessage());
+        assertTrue(!e.getMessage().contains("QUJD"), e.getMessage());
     }
 
     @ParameterizedTest

@@ -111,7 +111,9 @@ public final class Bench {
         results.notes.add("CallBridge runs with -Dcallbridge.call.ring-timeout=1h, so no ring times out during the run "
                 + "(every ring stays a ringing call until its session ends).");
         results.notes.add("callbridge-embedded: devices connect to CallBridge's own embedded MQTT broker (HiveMQ CE), not "
-                + "to Mosquitto; its CPU and memory include the broker's.");
+                + "to Mosquitto; its CPU and memory include the broker's. The fleet speaks for many devices on each "
+                + "connection, so they connect without signing in (-Dcallbridge.mqtt.embedded.anonymous-devices=true); "
+                + "topic permissions are checked on every publish all the same.");
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(4));
         String secret = Webhooks.newSecret();

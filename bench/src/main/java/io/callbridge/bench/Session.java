@@ -153,6 +153,8 @@ final class Session implements AutoCloseable {
         } else {
             mqttPort = Bench.freePort();
             cmd.add("-Dcallbridge.mqtt.embedded.port=" + mqttPort);
+            // The fleet speaks for many devices on each connection, so its devices connect without signing in.
+            cmd.add("-Dcallbridge.mqtt.embedded.anonymous-devices=true");
         }
         cmd.add("-Dcallbridge.mqtt.client-id=bench-" + sessionId);
         cmd.add("-Dcallbridge.webhooks.url=" + webhookUrl());
