@@ -15,6 +15,8 @@ public class ApiException extends RuntimeException {
     public static final String DEVICE_BUSY = "FailedOperation.DeviceBusy";
     public static final String UNSUPPORTED = "UnsupportedOperation";
     public static final String INTERNAL_ERROR = "InternalError";
+    /** The platform's code for a caller past its rate. */
+    public static final String REQUEST_LIMIT_EXCEEDED = "RequestLimitExceeded";
 
     private final String code;
 

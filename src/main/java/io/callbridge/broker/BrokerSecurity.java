@@ -20,10 +20,12 @@ import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.ManagedExtensionExecutorService;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
+import io.callbridge.limits.RateLimit;
 import io.callbridge.thing.DeviceId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -67,7 +69,7 @@ public final class BrokerSecurity {
      * {@code anonymousDevices} lets devices in without credentials.
      */
     public record Settings(String serviceUsername, String servicePassword, Predicate<String> serviceClientIds,
-            boolean anonymousDevices) {
+            boolean anonymousDevices, RateLimit connectsPerAddress) {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerSecurity.class);
@@ -139,6 +141,13 @@ public final class BrokerSecurity {
     private void onConnect(SimpleAuthInput input, SimpleAuthOutput output) {
         ConnectPacket connect = input.getConnectPacket();
         String clientId = connect.getClientId();
+        String address = input.getConnectionInformation().getInetAddress().map(InetAddress::getHostAddress).orElse("?");
+        if (!settings.connectsPerAddress().tryAcquire(address)) {
+            refused.incrementAndGet();
+            LOG.debug("MQTT client {} from {} refused: too many connection attempts", printable(clientId), address);
+            output.failAuthentication(ConnackReasonCode.CONNECTION_RATE_EXCEEDED, "too many connection attempts");
+            return;
+        }
         String username = connect.getUserName().orElse(null);
         String password = connect.getPassword().map(BrokerSecurity::utf8).orElse(null);
         if (settings.serviceUsername().equals(username)) {

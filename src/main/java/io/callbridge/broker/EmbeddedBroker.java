@@ -33,10 +33,16 @@ public final class EmbeddedBroker implements AutoCloseable {
      * crash of the process loses none of what devices were told was received; {@code serverReceiveMaximum}: QoS 1
      * publishes a client may have in flight to the broker.
      */
-    public record Options(long maxQueuedMessages, boolean filePersistence, int serverReceiveMaximum) {
+    public record Options(long maxQueuedMessages, boolean filePersistence, int serverReceiveMaximum,
+            long maxConnections, int maxPacketSize) {
 
         /** HiveMQ's own defaults: what a test broker standing for "some broker" runs with. */
         public static final Options HIVEMQ_DEFAULTS = new Options(1000, false, 10);
+
+        /** No connection limit, HiveMQ's largest packet. */
+        public Options(long maxQueuedMessages, boolean filePersistence, int serverReceiveMaximum) {
+            this(maxQueuedMessages, filePersistence, serverReceiveMaximum, -1, 268_435_460);
+        }
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
@@ -252,7 +258,15 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <receive-maximum>
                             <server-receive-maximum>%d</server-receive-maximum>
                         </receive-maximum>
+                        <packets>
+                            <max-packet-size>%d</max-packet-size>
+                        </packets>
                     </mqtt>
+                    <restrictions>
+                        <max-connections>%d</max-connections>
+                        <max-client-id-length>512</max-client-id-length>
+                        <no-connect-idle-timeout>10000</no-connect-idle-timeout>
+                    </restrictions>
                     <persistence>
                         <mode>%s</mode>
                     </persistence>
@@ -261,7 +275,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                     </anonymous-usage-statistics>
                 </hivemq>
                 """.formatted(port, escapeXml(host), options.maxQueuedMessages(), options.serverReceiveMaximum(),
-                options.filePersistence() ? "file" : "in-memory");
+                options.maxPacketSize(), options.maxConnections(), options.filePersistence() ? "file" : "in-memory");
     }
 
     static int buckets(Path dataFolder) throws IOException {

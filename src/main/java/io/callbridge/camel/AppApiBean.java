@@ -7,6 +7,7 @@ import io.callbridge.api.TokenApi;
 import io.callbridge.api.TokenVerifier;
 import io.callbridge.call.CallService;
 import io.callbridge.call.Decision;
+import io.callbridge.limits.Limits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -33,6 +34,9 @@ public class AppApiBean {
     @Inject
     CallBridgeMetrics metrics;
 
+    @Inject
+    Limits limits;
+
     private TokenApi api;
 
     private TokenApi api() {
@@ -45,10 +49,13 @@ public class AppApiBean {
     public void parse(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
         exchange.setProperty(REQUEST_ID, TokenApi.requestId(body == null ? new byte[0] : body));
+        String address = address(exchange);
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
         try {
+            admit(address);
             ApiRequest request = api().parse(body == null ? new byte[0] : body);
+            admit(address, request.accessToken());
             exchange.setProperty(REQUEST, request);
             exchange.getMessage().setHeader(ACTION, request.action());
             exchange.getMessage().setHeader(DeviceGateway.DEVICE, request.device().toString());
@@ -90,6 +97,32 @@ public class AppApiBean {
         String action = exchange.getMessage().getHeader(ACTION, String.class);
         fail(exchange, new ApiException(ApiException.INVALID_ACTION, "unknown Action " + action + "; this API serves "
                 + TokenApi.CONTROL + " and " + TokenApi.GET_DATA));
+    }
+
+    /** The address's rate, and whether it is waiting out its refused tokens. */
+    private void admit(String address) {
+        if (limits.apiFailuresPerAddress().exhausted(address) || !limits.apiPerAddress().tryAcquire(address)) {
+            throw new ApiException(ApiException.REQUEST_LIMIT_EXCEEDED, "too many requests from this address;"
+                    + " try again later");
+        }
+    }
+
+    /** A refused token costs its address one of few; a valid one is held to its own rate. */
+    private void admit(String address, String token) {
+        if (token == null || tokens.userOf(token).isEmpty()) {
+            limits.apiFailuresPerAddress().tryAcquire(address);
+        } else if (!limits.apiPerToken().tryAcquire(token)) {
+            throw new ApiException(ApiException.REQUEST_LIMIT_EXCEEDED, "too many requests with this access token;"
+                    + " try again later");
+        }
+    }
+
+    private static String address(Exchange exchange) {
+        Object remote = exchange.getMessage().getHeader("CamelVertxPlatformHttpRemoteAddress");
+        if (remote instanceof io.vertx.core.net.SocketAddress a) {
+            return a.hostAddress() != null ? a.hostAddress() : a.host();
+        }
+        return "?";
     }
 
     private static void fail(Exchange exchange, ApiException e) {

@@ -28,6 +28,54 @@ public interface CallBridgeConfig {
 
     Store store();
 
+    Limits limits();
+
+    /** Rates per second and their bursts; a rate of 0 turns that limit off. */
+    interface Limits {
+        /** Reports (and get_status) from one device; more get report_reply 429. */
+        @WithDefault("20")
+        long deviceReportsPerSecond();
+
+        @WithDefault("40")
+        long deviceReportsBurst();
+
+        /** tokenapi calls from one client address; more get RequestLimitExceeded. */
+        @WithDefault("200")
+        long apiPerAddressPerSecond();
+
+        @WithDefault("400")
+        long apiPerAddressBurst();
+
+        /** tokenapi calls with one access token. */
+        @WithDefault("20")
+        long apiPerTokenPerSecond();
+
+        @WithDefault("40")
+        long apiPerTokenBurst();
+
+        /** Refused access tokens from one address: past them, every call from it waits (guessing slows down). */
+        @WithDefault("1")
+        long apiFailuresPerAddressPerSecond();
+
+        @WithDefault("10")
+        long apiFailuresPerAddressBurst();
+
+        /** MQTT connection attempts from one address on the embedded broker. */
+        @WithDefault("50")
+        long mqttConnectsPerAddressPerSecond();
+
+        @WithDefault("1000")
+        long mqttConnectsPerAddressBurst();
+
+        /** Connections the embedded broker holds at most. */
+        @WithDefault("100000")
+        long mqttMaxConnections();
+
+        /** The largest MQTT packet the embedded broker takes (a device's message is read up to 64 KiB). */
+        @WithDefault("131072")
+        int mqttMaxPacketSize();
+    }
+
     interface Store {
         /** Once a transition waits to be written, how long the writer waits for more to share its commit. */
         Duration batchWindow();
@@ -144,6 +192,14 @@ public interface CallBridgeConfig {
         /** How often each app's right to its device is asked again: a callee's ends with the call. */
         @WithDefault("5s")
         Duration accessCheckInterval();
+
+        /** A connection that has not become a WebSocket by then is closed. */
+        @WithDefault("10s")
+        Duration handshakeTimeout();
+
+        /** Open connections the relay holds at most. */
+        @WithDefault("10000")
+        int maxConnections();
     }
 
     interface Auth {

@@ -9,6 +9,9 @@ import io.callbridge.mqtt.Downlink;
 import io.callbridge.store.GroupCommit;
 import io.callbridge.webhook.Outbox;
 import io.callbridge.webhook.WebhookSender;
+import io.callbridge.limits.Limits;
+import io.callbridge.p2p.P2pComponent;
+import io.callbridge.limits.RateLimit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -66,6 +69,13 @@ public class CallBridgeMetrics {
     @Inject
     BrokerDrops drops;
 
+    @Inject
+    Limits limits;
+
+    @Inject
+    @jakarta.inject.Named("p2p")
+    P2pComponent p2p;
+
     private final Latencies rings = new Latencies(120_000);
     private final Latencies answers = new Latencies(120_000);
     private final Map<String, Counter> reports = new ConcurrentHashMap<>();
@@ -82,6 +92,18 @@ public class CallBridgeMetrics {
                 "From the app's accept (AppControlDeviceData) to the broker taking the control for the device");
         uplinkLag = timer("callbridge.uplink.lag",
                 "From a report reaching CallBridge to a worker taking it up");
+        for (RateLimit limit : limits.all()) {
+            FunctionCounter.builder("callbridge.limits.refused", limit, RateLimit::refused).tag("limit", limit.name())
+                    .description("Requests refused because a caller went past a configured rate").register(registry);
+        }
+        Gauge.builder("callbridge.p2p.connections", p2p, p -> p.relay().connections())
+                .description("Open connections to the P2P relay, upgraded or not").register(registry);
+        FunctionCounter.builder("callbridge.p2p.connections.refused", p2p, p -> p.relay().refusedConnections())
+                .description("Relay connections closed at once (over the maximum) or for not upgrading in time")
+                .register(registry);
+        FunctionCounter.builder("callbridge.mqtt.connections.refused", broker, MqttBroker::refusedConnections)
+                .description("Connections the embedded broker refused: bad credentials, a taken client id, a rate")
+                .register(registry);
         Gauge.builder("callbridge.uplink.unacknowledged", this, m -> m.consumer() == null ? 0
                 : m.consumer().unacknowledged())
                 .description("Reports received and not yet acknowledged to the broker").register(registry);

@@ -6,6 +6,7 @@ import io.callbridge.call.DeviceReport;
 import io.callbridge.call.DeviceState;
 import io.callbridge.call.Refusal;
 import io.callbridge.camel.mqtt.DurableMqttConsumer;
+import io.callbridge.limits.Limits;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
 import io.callbridge.thing.ThingException;
@@ -49,6 +50,9 @@ public class DeviceGateway {
     @Inject
     CallBridgeMetrics metrics;
 
+    @Inject
+    Limits limits;
+
     /** Reads an up message; a malformed one gets its error reply in the body, ready for the downlink. */
     public void parse(Exchange exchange) {
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
@@ -76,6 +80,12 @@ public class DeviceGateway {
     public void report(Exchange exchange) {
         ThingMessage message = message(exchange);
         DeviceId device = device(exchange);
+        if (!limits.deviceReports().tryAcquire(device.toString())) {
+            metrics.report("refused_" + ThingException.TOO_MANY);
+            down(exchange, device, ThingCodec.reply("report", message.clientToken(), ThingException.TOO_MANY,
+                    "more than " + limits.deviceReports().rate().perSecond() + " reports a second from this device"));
+            return;
+        }
         Decision decision;
         try {
             decision = calls.report(new DeviceReport(device, message.clientToken(), message.timestamp(),
@@ -107,6 +117,11 @@ public class DeviceGateway {
     public void getStatus(Exchange exchange) {
         ThingMessage message = message(exchange);
         DeviceId device = device(exchange);
+        if (!limits.deviceReports().tryAcquire(device.toString())) {
+            down(exchange, device, ThingCodec.reply("get_status", message.clientToken(), ThingException.TOO_MANY,
+                    "more than " + limits.deviceReports().rate().perSecond() + " messages a second from this device"));
+            return;
+        }
         Map<String, Object> reported = calls.store().deviceState(device).map(DeviceState::values).orElse(Map.of());
         down(exchange, device, ThingCodec.getStatusReply(message.clientToken(), message.type(), reported));
     }

@@ -3,6 +3,7 @@ package io.callbridge.camel;
 import io.callbridge.broker.BrokerSecurity;
 import io.callbridge.broker.BrokerStartException;
 import io.callbridge.broker.EmbeddedBroker;
+import io.callbridge.limits.Limits;
 import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
 import io.quarkus.runtime.StartupEvent;
@@ -52,6 +53,9 @@ public class MqttBroker {
     @Inject
     DeviceSignIn signIn;
 
+    @Inject
+    Limits limits;
+
     private EmbeddedBroker embedded;
     private BrokerSecurity security;
     private String url;
@@ -73,20 +77,27 @@ public class MqttBroker {
         java.util.Set<String> ownIds = java.util.Set.of(config.mqtt().clientId() + "-up",
                 config.mqtt().clientId() + "-down");
         BrokerSecurity.Settings settings = new BrokerSecurity.Settings(credentials.username(), credentials.password(),
-                ownIds::contains, e.anonymousDevices());
+                ownIds::contains, e.anonymousDevices(), limits.mqttConnectsPerAddress());
         security = new BrokerSecurity(settings, signIn::broker);
         BrokerSecurity.warning(settings).ifPresent(LOG::warn);
         try {
             embedded = EmbeddedBroker.start(e.host(), e.port(), dir,
                     Duration.ofSeconds(30), new EmbeddedBroker.Options(e.maxQueuedMessages(),
                             e.persistence() == CallBridgeConfig.Persistence.FILE,
-                            Math.max(10, config.mqtt().downlink().maxInFlight())), security.extension());
+                            Math.max(10, config.mqtt().downlink().maxInFlight()), config.limits().mqttMaxConnections(),
+                            config.limits().mqttMaxPacketSize()), security.extension());
         } catch (BrokerStartException ex) {
             throw new IllegalStateException(ex.getMessage() + " (set callbridge.mqtt.embedded.port to a free port,"
                     + " or callbridge.mqtt.broker-url to use an external broker)", ex);
         }
         url = "tcp://" + ("0.0.0.0".equals(e.host()) ? "127.0.0.1" : e.host()) + ":" + e.port();
         return url;
+    }
+
+    /** Connections the embedded broker refused (bad credentials, a taken client id, a rate); 0 for an external one. */
+    public long refusedConnections() {
+        BrokerSecurity s = security;
+        return s == null ? 0 : s.refused();
     }
 
     public boolean embedded() {

@@ -4,7 +4,6 @@ import io.callbridge.api.ConfiguredTokens;
 import io.callbridge.api.TokenVerifier;
 import io.callbridge.camel.mqtt.DurableMqttComponent;
 import io.callbridge.p2p.P2pComponent;
-import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.p2p.P2pConfiguration;
 import io.callbridge.call.CallEngine;
 import io.callbridge.call.CallService;
@@ -12,6 +11,8 @@ import io.callbridge.call.CallStore;
 import io.callbridge.store.JdbcCallStore;
 import io.callbridge.mqtt.Canary;
 import io.callbridge.mqtt.Downlink;
+import io.callbridge.limits.Limits;
+import io.callbridge.limits.RateLimit;
 import io.callbridge.store.GroupCommit;
 import io.callbridge.webhook.Outbox;
 import io.callbridge.webhook.WebhookSender;
@@ -33,7 +34,6 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Persistence;
 
 import java.net.URI;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.List;
 import com.fasterxml.uuid.Generators;
 
@@ -51,6 +51,24 @@ public class Producers {
         var ids = Generators.timeBasedEpochGenerator();
         return new CallEngine(new CallEngine.Settings(config.call().ringTimeout(), config.call().connectTimeout(),
                 config.call().mediaGrace(), config.call().maxClockSkew()), Clock.systemUTC(), () -> ids.generate().toString());
+    }
+
+    /** Every rate limit, from callbridge.limits.*. */
+    @Produces
+    @Singleton
+    Limits limits(CallBridgeConfig config) {
+        CallBridgeConfig.Limits l = config.limits();
+        return new Limits(
+                new RateLimit("device-reports", new RateLimit.Rate(l.deviceReportsPerSecond(), l.deviceReportsBurst()),
+                        Limits.MAX_KEYS),
+                new RateLimit("api-per-address", new RateLimit.Rate(l.apiPerAddressPerSecond(), l.apiPerAddressBurst()),
+                        Limits.MAX_KEYS),
+                new RateLimit("api-per-token", new RateLimit.Rate(l.apiPerTokenPerSecond(), l.apiPerTokenBurst()),
+                        Limits.MAX_KEYS),
+                new RateLimit("api-failures-per-address", new RateLimit.Rate(l.apiFailuresPerAddressPerSecond(),
+                        l.apiFailuresPerAddressBurst()), Limits.MAX_KEYS),
+                new RateLimit("mqtt-connects-per-address", new RateLimit.Rate(l.mqttConnectsPerAddressPerSecond(),
+                        l.mqttConnectsPerAddressBurst()), Limits.MAX_KEYS));
     }
 
     /** The one writer of transitions and outbox bookkeeping: many reports share a commit. */
@@ -180,6 +198,8 @@ public class Producers {
         c.setIdleTimeout(p.idleTimeout().toMillis());
         c.setPingInterval(p.pingInterval().toMillis());
         c.setAccessCheckInterval(p.accessCheckInterval().toMillis());
+        c.setHandshakeTimeout(p.handshakeTimeout().toMillis());
+        c.setMaxConnections(p.maxConnections());
         component.setAuthenticator((token, device) -> tokens.userOf(token).filter(user -> calls.mayJoinMedia(device, user)));
         // A device signs in as on the platform's MQTT broker, with the secret registered for it.
         component.setDeviceAuthenticator(signIn::relay);

@@ -26,6 +26,12 @@ public class P2pConfiguration implements Cloneable {
     @UriParam(defaultValue = "5000", javaType = "java.time.Duration")
     @Metadata(description = "How often the relay asks again whether each app may still reach its device")
     private long accessCheckInterval = 5000;
+    @UriParam(defaultValue = "10000", javaType = "java.time.Duration")
+    @Metadata(description = "A connection not upgraded to a WebSocket by then is closed")
+    private long handshakeTimeout = 10000;
+    @UriParam(defaultValue = "10000")
+    @Metadata(description = "Open connections at most; past it new ones are closed at once")
+    private int maxConnections = 10000;
 
     public String getHost() {
         return host;
@@ -90,8 +96,27 @@ public class P2pConfiguration implements Cloneable {
         this.accessCheckInterval = accessCheckInterval;
     }
 
+    public long getHandshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Milliseconds a connection has to become a WebSocket before it is closed. */
+    public void setHandshakeTimeout(long handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
+    public int getMaxConnections() {
+        return maxConnections;
+    }
+
+    /** Open connections the relay holds at most. */
+    public void setMaxConnections(int maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
     P2pRelay.Settings settings() {
         return new P2pRelay.Settings(host, port, Duration.ofMillis(commandTimeout), maxAppsPerDevice,
-                Duration.ofMillis(idleTimeout), Duration.ofMillis(pingInterval), Duration.ofMillis(accessCheckInterval));
+                Duration.ofMillis(idleTimeout), Duration.ofMillis(pingInterval), Duration.ofMillis(accessCheckInterval),
+                Duration.ofMillis(handshakeTimeout), maxConnections);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callbridge.thing.DeviceId;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -49,9 +50,14 @@ public final class P2pRelay implements AutoCloseable {
         Optional<String> refusal(DeviceId device, String username, String password);
     }
 
-    /** {@code accessCheckInterval}: how often every app's right to its device is asked again (it ends with the call). */
+    /**
+     * {@code accessCheckInterval}: how often every app's right to its device is asked again (it ends with the call);
+     * {@code handshakeTimeout}: a connection not upgraded to a WebSocket by then is closed; {@code maxConnections}:
+     * open connections at most, past which new ones are closed at once.
+     */
     public record Settings(String host, int port, Duration commandTimeout, int maxAppsPerDevice,
-            Duration idleTimeout, Duration pingInterval, Duration accessCheckInterval) {
+            Duration idleTimeout, Duration pingInterval, Duration accessCheckInterval, Duration handshakeTimeout,
+            int maxConnections) {
     }
 
     private static final Logger LOG = Logger.getLogger(P2pRelay.class);
@@ -68,6 +74,10 @@ public final class P2pRelay implements AutoCloseable {
     private HttpServer server;
     private long pinger = -1;
     private long accessChecker = -1;
+    /** Connections not upgraded yet, with the timer that closes them. */
+    private final Map<HttpConnection, Long> handshaking = new ConcurrentHashMap<>();
+    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong refusedConnections = new AtomicLong();
 
     public P2pRelay(Settings settings, AppAuthenticator authenticator, DeviceAuthenticator deviceAuthenticator,
             Vertx vertx) {
@@ -82,10 +92,13 @@ public final class P2pRelay implements AutoCloseable {
         if (server != null) {
             return this;
         }
+        // WebSocket is HTTP/1.1 only. With h2c detection on, Vert.x sees a connection only once its first request is
+        // whole, so a half-open upgrade could be neither counted nor timed out.
         HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
-                .setMaxWebSocketMessageSize(1024 * 1024));
+                .setMaxWebSocketMessageSize(1024 * 1024).setHttp2ClearTextEnabled(false));
         // Upgraded by hand: the path and the app's token are checked before the upgrade (a refusal is a plain HTTP
         // status), and it works even where Quarkus has switched Vert.x's automatic WebSocket handling off.
+        s.connectionHandler(this::connected);
         s.requestHandler(this::request);
         try {
             server = s.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -164,6 +177,47 @@ public final class P2pRelay implements AutoCloseable {
 
     // ---- connections ----
 
+    /** Open connections, upgraded or not. */
+    public long connections() {
+        return connections.get();
+    }
+
+    /** Connections closed at once because the relay held its maximum, or closed for not upgrading in time. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
+    private void connected(HttpConnection conn) {
+        if (connections.incrementAndGet() > settings.maxConnections()) {
+            connections.decrementAndGet();
+            refusedConnections.incrementAndGet();
+            conn.close();
+            return;
+        }
+        long timer = vertx.setTimer(settings.handshakeTimeout().toMillis(), t -> {
+            if (handshaking.remove(conn) != null) {
+                refusedConnections.incrementAndGet();
+                conn.close();
+            }
+        });
+        handshaking.put(conn, timer);
+        conn.closeHandler(v -> {
+            connections.decrementAndGet();
+            Long pending = handshaking.remove(conn);
+            if (pending != null) {
+                vertx.cancelTimer(pending);
+            }
+        });
+    }
+
+    /** The connection became a WebSocket: the handshake timeout no longer applies. */
+    private void upgraded(HttpServerRequest req) {
+        Long pending = handshaking.remove(req.connection());
+        if (pending != null) {
+            vertx.cancelTimer(pending);
+        }
+    }
+
     private void request(HttpServerRequest req) {
         if (!"websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
             req.response().setStatusCode(426)
@@ -192,7 +246,10 @@ public final class P2pRelay implements AutoCloseable {
                         .end(refused.get());
                 return;
             }
-            req.toWebSocket().onSuccess(ws -> deviceConnected(ws, device))
+            req.toWebSocket().onSuccess(ws -> {
+                        upgraded(req);
+                        deviceConnected(ws, device);
+                    })
                     .onFailure(e -> LOG.debugf("Device %s upgrade failed: %s", device, e.getMessage()));
             return;
         }
@@ -202,7 +259,10 @@ public final class P2pRelay implements AutoCloseable {
             req.response().setStatusCode(401).end("an access token of a user bound to " + device + ", or rung by it now");
             return;
         }
-        req.toWebSocket().onSuccess(ws -> appConnected(ws, device, user.get(), token))
+        req.toWebSocket().onSuccess(ws -> {
+                    upgraded(req);
+                    appConnected(ws, device, user.get(), token);
+                })
                 .onFailure(e -> LOG.debugf("App upgrade for %s failed: %s", device, e.getMessage()));
     }
 

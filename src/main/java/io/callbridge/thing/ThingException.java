@@ -9,6 +9,8 @@ public class ThingException extends RuntimeException {
     public static final int INVALID_VALUE = 422;
     /** Valid on its own but at odds with the device's call (e.g. a second ring while in a call). */
     public static final int CONFLICT = 409;
+    /** The device sends faster than its configured rate; the device may send again later. */
+    public static final int TOO_MANY = 429;
     /** A method or flow CallBridge does not handle. */
     public static final int UNSUPPORTED = 501;
     /** CallBridge failed; the device may retry. */

@@ -154,10 +154,7 @@ class BrokerSecurityIT {
                 assertPublishRefused(clientA, credentialsA, "$thing/up/property/" + a, ring, true);
                 assertPublishRefused(clientA, credentialsA, "$thing/down/property/" + b, control, true);
             } finally {
-                if (attacker.isConnected()) {
-                    attacker.disconnect().waitForCompletion(5_000);
-                }
-                attacker.close();
+                close(attacker);
             }
             var calls = callbridge.get("/api/calls?device=" + b);
             assertEquals(200, calls.statusCode(), calls.body());
@@ -193,6 +190,19 @@ class BrokerSecurityIT {
         }
     }
 
+    /** {P}{D} must name one device: A/BCD and AB/CD would sign in with the same client id. */
+    @Test
+    void twoDevicesWithTheSameClientIdCannotBothBeRegistered() throws Exception {
+        String tag = UUID.randomUUID().toString().replace("-", "").substring(0, 6).toUpperCase();
+        DeviceId first = new DeviceId("X" + tag, "AB" + "door");
+        DeviceId second = new DeviceId("X" + tag + "AB", "door");
+        assertEquals(DeviceCredentials.clientId(first), DeviceCredentials.clientId(second));
+        register(first);
+        var taken = callbridge.put("/api/devices/" + second + "/secret", "{\"secret\":\"" + randomSecret() + "\"}");
+        assertEquals(409, taken.statusCode(), taken.body());
+        assertTrue(taken.body().contains(first.toString()), taken.body());
+    }
+
     // ---- helpers ----
 
     private void assertAnswered(DeviceId device, String secret) throws Exception {
@@ -222,11 +232,16 @@ class BrokerSecurityIT {
                         what + ": " + e);
             }
         } finally {
-            if (client.isConnected()) {
-                client.disconnect().waitForCompletion(5_000);
-            }
-            client.close();
+            close(client);
         }
+    }
+
+    /** The broker may have cut the client off at any moment before: no DISCONNECT handshake is waited for. */
+    private static void close(MqttAsyncClient client) throws MqttException {
+        if (client.isConnected()) {
+            client.disconnectForcibly(0, 1_000, false);
+        }
+        client.close(true);
     }
 
     private static void assertRefused(ThrowingConnect connect, String what) {

@@ -47,6 +47,8 @@ class P2pComponentTest {
         component.getConfiguration().setCommandTimeout(800);
         component.getConfiguration().setMaxAppsPerDevice(2);
         component.getConfiguration().setPingInterval(200);
+        component.getConfiguration().setHandshakeTimeout(500);
+        component.getConfiguration().setMaxConnections(6);
         // Token "t-<user>" is user <user>; "stranger" may not talk to this device.
         component.setAuthenticator((token, device) -> token.startsWith("t-") && !token.equals("t-stranger")
                 ? Optional.of(token.substring(2)) : Optional.empty());
@@ -322,5 +324,42 @@ class P2pComponentTest {
                 .anyMatch(e -> type.equals(e.getMessage().getHeader(P2pConstants.EVENT_TYPE))));
         return events.stream().filter(e -> type.equals(e.getMessage().getHeader(P2pConstants.EVENT_TYPE)))
                 .findFirst().orElseThrow();
+    }
+
+    /** Half-open upgrades used to be kept forever: 20,000 of them exhausted file descriptors. */
+    @Test
+    void aConnectionThatNeverCompletesItsUpgradeIsClosedAfterTheHandshakeTimeout() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", component.relay().port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write("GET /p2p/app/P/D HTTP/1.1\r\nHost: x\r\nUpgr".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            long started = System.nanoTime();
+            java.io.InputStream in = socket.getInputStream();
+            while (in.read() >= 0) {
+                // until the relay closes it
+            }
+            assertTrue(System.nanoTime() - started < 4_000_000_000L, "closed by the handshake timeout");
+        }
+        Awaitility.await().until(() -> component.relay().refusedConnections() >= 1);
+    }
+
+    @Test
+    void pastTheMaximumNewConnectionsAreClosedAtOnce() throws Exception {
+        java.util.List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                held.add(new java.net.Socket("127.0.0.1", component.relay().port()));
+            }
+            Awaitility.await().until(() -> component.relay().connections() == 6);
+            try (java.net.Socket extra = new java.net.Socket("127.0.0.1", component.relay().port())) {
+                extra.setSoTimeout(3_000);
+                assertEquals(-1, extra.getInputStream().read(), "closed without a word");
+            }
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+        Awaitility.await().until(() -> component.relay().connections() == 0);
     }
 }

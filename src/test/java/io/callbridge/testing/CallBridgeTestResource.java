@@ -43,6 +43,10 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         config.put("callbridge.p2p.port", "0");
         config.put("callbridge.p2p.command-timeout", "2s");
         config.put("callbridge.p2p.access-check-interval", "300ms");
+        // Every test calls from 127.0.0.1, some with refused tokens on purpose: LimitsIT checks the default rates.
+        config.put("callbridge.limits.api-per-address-per-second", "0");
+        config.put("callbridge.limits.api-per-token-per-second", "0");
+        config.put("callbridge.limits.api-failures-per-address-per-second", "0");
         for (String user : new String[] {"20001", "20002", "20003"}) {
             config.put("callbridge.auth.tokens.token-" + user, user);
         }

@@ -114,6 +114,9 @@ public final class Bench {
                 + "to Mosquitto; its CPU and memory include the broker's. The fleet speaks for many devices on each "
                 + "connection, so they connect without signing in (-Dcallbridge.mqtt.embedded.anonymous-devices=true); "
                 + "topic permissions are checked on every publish all the same.");
+        results.notes.add("The harness's app accepts every call from one address with one token, so CallBridge runs "
+                + "with its tokenapi rates per address and per token off (callbridge.limits.api-per-*-per-second=0), "
+                + "and the embedded broker with no limit on connection attempts per address.");
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(4));
         String secret = Webhooks.newSecret();

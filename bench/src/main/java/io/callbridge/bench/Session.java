@@ -155,11 +155,15 @@ final class Session implements AutoCloseable {
             cmd.add("-Dcallbridge.mqtt.embedded.port=" + mqttPort);
             // The fleet speaks for many devices on each connection, so its devices connect without signing in.
             cmd.add("-Dcallbridge.mqtt.embedded.anonymous-devices=true");
+            cmd.add("-Dcallbridge.limits.mqtt-connects-per-address-per-second=0");
         }
         cmd.add("-Dcallbridge.mqtt.client-id=bench-" + sessionId);
         cmd.add("-Dcallbridge.webhooks.url=" + webhookUrl());
         cmd.add("-Dcallbridge.webhooks.secret=" + ctx.secret);
         cmd.add("-Dcallbridge.auth.tokens.bench-token=" + o.user);
+        // The harness's app is every user at once, from one address with one token: the per-caller rates are off.
+        cmd.add("-Dcallbridge.limits.api-per-address-per-second=0");
+        cmd.add("-Dcallbridge.limits.api-per-token-per-second=0");
         cmd.add("-Dcallbridge.admin.token=" + UUID.randomUUID());
         cmd.add("-Dcallbridge.data-dir=" + dir.resolve("data"));
         cmd.add("-Dquarkus.http.port=" + httpPort);
