@@ -167,14 +167,16 @@ public final class CallBridgeProcess implements AutoCloseable {
     /** A GET with the management token, if one is configured. */
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path));
-        String token = properties.getOrDefault("callbridge.admin.token", "");
-        if (!token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(asOperator(request).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A GET without credentials. */
+    /** With the operator's token, when the process has one. */
+    private HttpRequest.Builder asOperator(HttpRequest.Builder request) {
+        String token = properties.getOrDefault("callbridge.admin.token", "");
+        return token.isEmpty() ? request : request.header("Authorization", "Bearer " + token);
+    }
+
     public HttpResponse<String> getAnonymously(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -183,22 +185,14 @@ public final class CallBridgeProcess implements AutoCloseable {
     /** A management request: DELETE with the operator's token. */
     public HttpResponse<String> delete(String path) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path)).DELETE();
-        String token = properties.getOrDefault("callbridge.admin.token", "");
-        if (!token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(asOperator(request).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A management request: PUT with the operator's token. */
     public HttpResponse<String> put(String path, String json) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json));
-        String token = properties.getOrDefault("callbridge.admin.token", "");
-        if (!token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(asOperator(request).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
