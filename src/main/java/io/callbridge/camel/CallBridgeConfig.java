@@ -206,6 +206,28 @@ public interface CallBridgeConfig {
         /** Access token to user id: {@code callbridge.auth.tokens.<token>=<userId>}. */
         @WithDefault("")
         Map<String, String> tokens();
+
+        /** App tokens signed by the vendor's login server; on when a secret or a JWKS URL is set. */
+        Jwt jwt();
+    }
+
+    interface Jwt {
+        /** HMAC key (HS256/384/512), at least 32 bytes. */
+        Optional<String> hmacSecret();
+
+        /** Where the login server publishes its public keys (RS*, PS256, ES256/384). */
+        Optional<String> jwksUrl();
+
+        Optional<String> issuer();
+
+        Optional<String> audience();
+
+        /** The claim that holds the user id. */
+        @WithDefault("sub")
+        String userClaim();
+
+        @WithDefault("30s")
+        Duration clockSkew();
     }
 
     interface Webhooks {

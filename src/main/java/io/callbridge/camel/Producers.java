@@ -1,6 +1,7 @@
 package io.callbridge.camel;
 
 import io.callbridge.api.ConfiguredTokens;
+import io.callbridge.api.JwtTokens;
 import io.callbridge.api.TokenVerifier;
 import io.callbridge.camel.mqtt.DurableMqttComponent;
 import io.callbridge.p2p.P2pComponent;
@@ -134,7 +135,14 @@ public class Producers {
     @Singleton
     @DefaultBean
     TokenVerifier tokens(CallBridgeConfig config) {
-        return new ConfiguredTokens(config.auth().tokens());
+        TokenVerifier configured = new ConfiguredTokens(config.auth().tokens());
+        CallBridgeConfig.Jwt jwt = config.auth().jwt();
+        if (jwt.hmacSecret().isEmpty() && jwt.jwksUrl().isEmpty()) {
+            return configured;
+        }
+        return JwtTokens.either(configured, new JwtTokens(new JwtTokens.Settings(jwt.hmacSecret().orElse(null),
+                jwt.jwksUrl().orElse(null), jwt.issuer().orElse(null), jwt.audience().orElse(null), jwt.userClaim(),
+                jwt.clockSkew())));
     }
 
     /** Webhook attempts: pooled keep-alive connections, non-blocking; null without receivers. */

@@ -342,6 +342,26 @@ class DeviceCallsAppTest {
         }
     }
 
+    /** The vendor's login server signs app tokens; CallBridge takes them beside its configured ones. */
+    @Test
+    void aSignedAppTokenWorks_andAnExpiredOneIsRefusedAsTheAppSdkExpects() {
+        AppClient.bind(device, "20002");
+        device.report(1, "20001");
+        awaitEvents("call.ringing");
+        String signed = CallBridgeTestResource.signedToken("20002", 10);
+        JsonPath data = AppClient.post(AppClient.envelope("AppGetDeviceData", signed, device).toString());
+        assertNull(data.get("Response.Error"), () -> data.prettify());
+        String expired = CallBridgeTestResource.signedToken("20002", -5);
+        assertEquals("InvalidParameterValue.InvalidAccessToken",
+                AppClient.post(AppClient.envelope("AppGetDeviceData", expired, device).toString())
+                        .getString("Response.Error.Code"));
+        // The callee accepts with a signed token of its own.
+        JsonPath accept = AppClient.control(device, CallBridgeTestResource.signedToken("20001", 10),
+                AppClient.data(device, 1, "20001").toString());
+        assertNull(accept.get("Response.Error"), () -> accept.prettify());
+        device.awaitControl(1);
+    }
+
     /** The attack of issue 8: one far-future timestamp used to make every later report of the device look stale. */
     @Test
     void aFarFutureTimestampIsRefused_andTheDevicesNextRealRingWorks() {

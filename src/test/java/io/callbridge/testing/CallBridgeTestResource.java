@@ -20,6 +20,27 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
     /** The management API's bearer token (callbridge.admin.token). */
     public static final String ADMIN_TOKEN = "admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes());
 
+    public static final String JWT_SECRET = "jwt-" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes());
+    public static final String JWT_ISSUER = "https://login.vendor.example";
+
+    /** An app token signed as the vendor's login server would, for {@code user}, valid that many minutes. */
+    public static String signedToken(String user, int minutes) {
+        org.jose4j.jwt.JwtClaims claims = new org.jose4j.jwt.JwtClaims();
+        claims.setIssuer(JWT_ISSUER);
+        claims.setAudience("callbridge");
+        claims.setSubject(user);
+        claims.setExpirationTimeMinutesInTheFuture(minutes);
+        org.jose4j.jws.JsonWebSignature jws = new org.jose4j.jws.JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.HMAC_SHA256);
+        jws.setKey(new org.jose4j.keys.HmacKey(JWT_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            return jws.getCompactSerialization();
+        } catch (org.jose4j.lang.JoseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private WebhookReceiver receiver;
 
     @Override
@@ -47,6 +68,10 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         config.put("callbridge.limits.api-per-address-per-second", "0");
         config.put("callbridge.limits.api-per-token-per-second", "0");
         config.put("callbridge.limits.api-failures-per-address-per-second", "0");
+        // Signed tokens as a vendor's login server issues them, beside the static ones.
+        config.put("callbridge.auth.jwt.hmac-secret", JWT_SECRET);
+        config.put("callbridge.auth.jwt.issuer", JWT_ISSUER);
+        config.put("callbridge.auth.jwt.audience", "callbridge");
         for (String user : new String[] {"20001", "20002", "20003"}) {
             config.put("callbridge.auth.tokens.token-" + user, user);
         }
