@@ -34,14 +34,23 @@ public final class EmbeddedBroker implements AutoCloseable {
      * publishes a client may have in flight to the broker.
      */
     public record Options(long maxQueuedMessages, boolean filePersistence, int serverReceiveMaximum,
-            long maxConnections, int maxPacketSize) {
+            long maxConnections, int maxPacketSize, TlsListener tls) {
 
         /** HiveMQ's own defaults: what a test broker standing for "some broker" runs with. */
         public static final Options HIVEMQ_DEFAULTS = new Options(1000, false, 10);
 
-        /** No connection limit, HiveMQ's largest packet. */
+        /** No connection limit, HiveMQ's largest packet, no TLS listener. */
         public Options(long maxQueuedMessages, boolean filePersistence, int serverReceiveMaximum) {
-            this(maxQueuedMessages, filePersistence, serverReceiveMaximum, -1, 268_435_460);
+            this(maxQueuedMessages, filePersistence, serverReceiveMaximum, -1, 268_435_460, null);
+        }
+    }
+
+    /** A TLS listener beside the plain one, serving the key store's key (PKCS12 or JKS). */
+    public record TlsListener(int port, String keyStore, String storePassword, String keyPassword) {
+
+        @Override
+        public String toString() {
+            return "TlsListener[" + port + ", " + keyStore + "]";
         }
     }
 
@@ -100,6 +109,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         InetAddress bindAddress = resolve(host, port);
         // HiveMQ reports a taken port only as a bare UnrecoverableException (reason in its log), so check first.
         ensurePortFree(host, port, bindAddress);
+        if (options.tls() != null) {
+            ensurePortFree(host, options.tls().port(), bindAddress);
+        }
 
         Path root = dataDir.resolve("hivemq");
         Path confDir = root.resolve("conf");
@@ -248,7 +260,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <tcp-listener>
                             <port>%d</port>
                             <bind-address>%s</bind-address>
-                        </tcp-listener>
+                        </tcp-listener>%s
                     </listeners>
                     <mqtt>
                         <queued-messages>
@@ -274,8 +286,30 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <enabled>false</enabled>
                     </anonymous-usage-statistics>
                 </hivemq>
-                """.formatted(port, escapeXml(host), options.maxQueuedMessages(), options.serverReceiveMaximum(),
+                """.formatted(port, escapeXml(host), tlsListenerXml(host, options.tls()), options.maxQueuedMessages(),
+                options.serverReceiveMaximum(),
                 options.maxPacketSize(), options.maxConnections(), options.filePersistence() ? "file" : "in-memory");
+    }
+
+    private static String tlsListenerXml(String host, TlsListener tls) {
+        if (tls == null) {
+            return "";
+        }
+        return """
+
+                        <tls-tcp-listener>
+                            <port>%d</port>
+                            <bind-address>%s</bind-address>
+                            <tls>
+                                <keystore>
+                                    <path>%s</path>
+                                    <password>%s</password>
+                                    <private-key-password>%s</private-key-password>
+                                </keystore>
+                                <client-authentication-mode>NONE</client-authentication-mode>
+                            </tls>
+                        </tls-tcp-listener>""".formatted(tls.port(), escapeXml(host), escapeXml(tls.keyStore()),
+                escapeXml(tls.storePassword()), escapeXml(tls.keyPassword()));
     }
 
     static int buckets(Path dataFolder) throws IOException {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Every {@code callbridge.*} key. Defaults and documentation live in the top-level application.properties and README. */
 @ConfigMapping(prefix = "callbridge")
@@ -145,6 +146,9 @@ public interface CallBridgeConfig {
 
         int port();
 
+        /** A TLS listener for devices beside the plain one (needs callbridge.tls.key-store); unset: none. */
+        OptionalInt tlsPort();
+
         /** Messages the embedded broker keeps for one client beyond those in flight; past it, it drops them. */
         long maxQueuedMessages();
 
@@ -175,6 +179,18 @@ public interface CallBridgeConfig {
 
     P2p p2p();
 
+    Tls tls();
+
+    /** The key store (PKCS12 or JKS) that the embedded broker's TLS listener and the relay's wss serve. */
+    interface Tls {
+        Optional<String> keyStore();
+
+        Optional<String> keyStorePassword();
+
+        /** The key's own password; the store's when unset. */
+        Optional<String> keyPassword();
+    }
+
     /** The P2P signaling relay (the p2p component). */
     interface P2p {
         String host();
@@ -200,6 +216,10 @@ public interface CallBridgeConfig {
         /** Open connections the relay holds at most. */
         @WithDefault("10000")
         int maxConnections();
+
+        /** wss:// with callbridge.tls.key-store instead of ws://. */
+        @WithDefault("false")
+        boolean tls();
     }
 
     interface Auth {

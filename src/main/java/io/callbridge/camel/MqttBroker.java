@@ -85,13 +85,29 @@ public class MqttBroker {
                     Duration.ofSeconds(30), new EmbeddedBroker.Options(e.maxQueuedMessages(),
                             e.persistence() == CallBridgeConfig.Persistence.FILE,
                             Math.max(10, config.mqtt().downlink().maxInFlight()), config.limits().mqttMaxConnections(),
-                            config.limits().mqttMaxPacketSize()), security.extension());
+                            config.limits().mqttMaxPacketSize(), tlsListener(e)), security.extension());
         } catch (BrokerStartException ex) {
             throw new IllegalStateException(ex.getMessage() + " (set callbridge.mqtt.embedded.port to a free port,"
                     + " or callbridge.mqtt.broker-url to use an external broker)", ex);
         }
         url = "tcp://" + ("0.0.0.0".equals(e.host()) ? "127.0.0.1" : e.host()) + ":" + e.port();
         return url;
+    }
+
+    /** The TLS listener devices may use beside the plain one, when a port and a key store are configured. */
+    private EmbeddedBroker.TlsListener tlsListener(CallBridgeConfig.Embedded e) {
+        if (e.tlsPort().isEmpty()) {
+            return null;
+        }
+        CallBridgeConfig.Tls tls = config.tls();
+        String store = tls.keyStore().orElseThrow(() -> new IllegalStateException(
+                "callbridge.mqtt.embedded.tls-port needs callbridge.tls.key-store (a PKCS12 or JKS file)"));
+        if (!Files.isReadable(Path.of(store))) {
+            throw new IllegalStateException("callbridge.tls.key-store " + store + " cannot be read");
+        }
+        String password = tls.keyStorePassword().orElse("");
+        return new EmbeddedBroker.TlsListener(e.tlsPort().getAsInt(), Path.of(store).toAbsolutePath().toString(),
+                password, tls.keyPassword().orElse(password));
     }
 
     /** Connections the embedded broker refused (bad credentials, a taken client id, a rate); 0 for an external one. */
@@ -167,6 +183,8 @@ public class MqttBroker {
             LOG.infof("Embedded MQTT 5 broker: devices connect to %s and sign in with the platform's credentials"
                     + " (client id {ProductId}{DeviceName}, secret registered with PUT /api/devices/P/D/secret)",
                     embedded.url());
+            config.mqtt().embedded().tlsPort().ifPresent(p -> LOG.infof("Embedded MQTT 5 broker: TLS on ssl://%s:%d",
+                    config.mqtt().embedded().host(), p));
             BrokerSecurity.warning(security.settings()).ifPresent(LOG::warn);
         }
         var quarkus = org.eclipse.microprofile.config.ConfigProvider.getConfig();

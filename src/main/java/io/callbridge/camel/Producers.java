@@ -208,6 +208,13 @@ public class Producers {
         c.setAccessCheckInterval(p.accessCheckInterval().toMillis());
         c.setHandshakeTimeout(p.handshakeTimeout().toMillis());
         c.setMaxConnections(p.maxConnections());
+        if (p.tls()) {
+            CallBridgeConfig.Tls tls = config.tls();
+            c.setKeyStore(tls.keyStore().orElseThrow(() -> new IllegalStateException(
+                    "callbridge.p2p.tls needs callbridge.tls.key-store (a PKCS12 or JKS file)")));
+            c.setKeyStorePassword(tls.keyStorePassword().orElse(""));
+            tls.keyPassword().ifPresent(c::setKeyPassword);
+        }
         component.setAuthenticator((token, device) -> tokens.userOf(token).filter(user -> calls.mayJoinMedia(device, user)));
         // A device signs in as on the platform's MQTT broker, with the secret registered for it.
         component.setDeviceAuthenticator(signIn::relay);

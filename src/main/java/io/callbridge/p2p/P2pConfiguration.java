@@ -32,6 +32,14 @@ public class P2pConfiguration implements Cloneable {
     @UriParam(defaultValue = "10000")
     @Metadata(description = "Open connections at most; past it new ones are closed at once")
     private int maxConnections = 10000;
+    @UriParam
+    @Metadata(description = "A PKCS12 or JKS key store: the relay serves wss:// with its key; unset, ws://")
+    private String keyStore;
+    @UriParam(secret = true)
+    private String keyStorePassword;
+    @UriParam(secret = true)
+    @Metadata(description = "The key's password; the key store's when unset")
+    private String keyPassword;
 
     public String getHost() {
         return host;
@@ -114,9 +122,36 @@ public class P2pConfiguration implements Cloneable {
         this.maxConnections = maxConnections;
     }
 
+    public String getKeyStore() {
+        return keyStore;
+    }
+
+    /** A PKCS12 or JKS key store: the relay serves wss:// with its key. */
+    public void setKeyStore(String keyStore) {
+        this.keyStore = keyStore;
+    }
+
+    public String getKeyStorePassword() {
+        return keyStorePassword;
+    }
+
+    public void setKeyStorePassword(String keyStorePassword) {
+        this.keyStorePassword = keyStorePassword;
+    }
+
+    public String getKeyPassword() {
+        return keyPassword;
+    }
+
+    public void setKeyPassword(String keyPassword) {
+        this.keyPassword = keyPassword;
+    }
+
     P2pRelay.Settings settings() {
         return new P2pRelay.Settings(host, port, Duration.ofMillis(commandTimeout), maxAppsPerDevice,
                 Duration.ofMillis(idleTimeout), Duration.ofMillis(pingInterval), Duration.ofMillis(accessCheckInterval),
-                Duration.ofMillis(handshakeTimeout), maxConnections);
+                Duration.ofMillis(handshakeTimeout), maxConnections, keyStore == null ? null
+                        : new P2pRelay.KeyStore(keyStore, keyStorePassword == null ? "" : keyStorePassword,
+                                keyPassword != null ? keyPassword : keyStorePassword == null ? "" : keyStorePassword));
     }
 }

@@ -57,7 +57,21 @@ public final class P2pRelay implements AutoCloseable {
      */
     public record Settings(String host, int port, Duration commandTimeout, int maxAppsPerDevice,
             Duration idleTimeout, Duration pingInterval, Duration accessCheckInterval, Duration handshakeTimeout,
-            int maxConnections) {
+            int maxConnections, KeyStore tls) {
+    }
+
+    /** The key store (PKCS12 or JKS, by its file name) that wss:// serves; null for ws://. */
+    public record KeyStore(String path, String password, String keyPassword) {
+
+        String type() {
+            String p = path.toLowerCase(java.util.Locale.ROOT);
+            return p.endsWith(".jks") ? "JKS" : "PKCS12";
+        }
+
+        @Override
+        public String toString() {
+            return "KeyStore[" + path + "]";
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(P2pRelay.class);
@@ -94,8 +108,14 @@ public final class P2pRelay implements AutoCloseable {
         }
         // WebSocket is HTTP/1.1 only. With h2c detection on, Vert.x sees a connection only once its first request is
         // whole, so a half-open upgrade could be neither counted nor timed out.
-        HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
-                .setMaxWebSocketMessageSize(1024 * 1024).setHttp2ClearTextEnabled(false));
+        HttpServerOptions options = new HttpServerOptions().setHost(settings.host()).setPort(settings.port())
+                .setMaxWebSocketMessageSize(1024 * 1024).setHttp2ClearTextEnabled(false);
+        if (settings.tls() != null) {
+            options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.KeyStoreOptions().setType(settings.tls().type())
+                    .setPath(settings.tls().path()).setPassword(settings.tls().password())
+                    .setAliasPassword(settings.tls().keyPassword()));
+        }
+        HttpServer s = vertx.createHttpServer(options);
         // Upgraded by hand: the path and the app's token are checked before the upgrade (a refusal is a plain HTTP
         // status), and it works even where Quarkus has switched Vert.x's automatic WebSocket handling off.
         s.connectionHandler(this::connected);
@@ -108,8 +128,8 @@ public final class P2pRelay implements AutoCloseable {
         }
         pinger = vertx.setPeriodic(settings.pingInterval().toMillis(), t -> keepAlive());
         accessChecker = vertx.setPeriodic(settings.accessCheckInterval().toMillis(), t -> checkAccess());
-        LOG.infof("P2P relay: devices connect to ws://%s:%d/p2p/device/{ProductId}/{DeviceName}, apps to"
-                + " /p2p/app/{ProductId}/{DeviceName}", settings.host(), port());
+        LOG.infof("P2P relay: devices connect to %s://%s:%d/p2p/device/{ProductId}/{DeviceName}, apps to"
+                + " /p2p/app/{ProductId}/{DeviceName}", settings.tls() != null ? "wss" : "ws", settings.host(), port());
         return this;
     }
 
