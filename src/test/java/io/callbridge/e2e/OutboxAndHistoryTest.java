@@ -74,8 +74,10 @@ class OutboxAndHistoryTest {
                 .body("queued", equalTo(1));
         List<WebhookReceiver.Received> ringing = awaitDelivered("call.ringing", 1);
         assertEquals(ringingId, ringing.get(0).id());
-        AppClient.admin().get("/api/webhooks/" + ringingId).then().statusCode(200)
-                .body("deliveries.status", contains("DELIVERED"));
+        // The receiver has the request before CallBridge has its answer and records it.
+        Awaitility.await("the replay recorded as delivered").atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                AppClient.admin().get("/api/webhooks/" + ringingId).then().statusCode(200)
+                        .body("deliveries.status", contains("DELIVERED")));
         AppClient.admin().post("/api/webhooks/evt_no-such-call_1/replay").then().statusCode(404);
     }
 
