@@ -42,6 +42,9 @@ public interface CallStore {
     /** The registered device whose platform client id ({@code {ProductId}{DeviceName}}) this is. */
     Optional<Registered> deviceByClientId(String clientId);
 
+    /** Every registered device with its secret, in device id order. */
+    List<Registered> registeredDevices();
+
     /** Sets the device's secret, or removes it when {@code base64Secret} is null. */
     void setDeviceSecret(DeviceId device, String base64Secret);
 

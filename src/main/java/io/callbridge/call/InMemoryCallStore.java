@@ -60,6 +60,12 @@ public final class InMemoryCallStore implements CallStore {
     }
 
     @Override
+    public synchronized List<Registered> registeredDevices() {
+        return secrets.entrySet().stream().map(e -> new Registered(e.getKey(), e.getValue()))
+                .sorted(java.util.Comparator.comparing(r -> r.device().toString())).toList();
+    }
+
+    @Override
     public synchronized void setDeviceSecret(DeviceId device, String base64Secret) {
         if (base64Secret == null) {
             secrets.remove(device);

@@ -88,6 +88,16 @@ public interface CallBridgeConfig {
     interface Admin {
         /** Bearer token of the management API (/api/calls, /api/webhooks, /api/devices); unset keeps it closed. */
         Optional<String> token();
+
+        /**
+         * A port of its own for the management API, health and metrics; set, the API port answers 404 for them.
+         * Unset, they share the API port.
+         */
+        OptionalInt port();
+
+        /** The interface the management port listens on. */
+        @WithDefault("127.0.0.1")
+        String host();
     }
 
     interface Cluster {

@@ -167,6 +167,12 @@ public final class JdbcCallStore implements CallStore {
     }
 
     @Override
+    public List<Registered> registeredDevices() {
+        return Sql.query(db, "listing the registered devices", "SELECT device, secret FROM device_secrets ORDER BY device",
+                r -> new Registered(DeviceId.parse(r.getString(1)), r.getString(2)));
+    }
+
+    @Override
     public void setDeviceSecret(DeviceId device, String base64Secret) {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);

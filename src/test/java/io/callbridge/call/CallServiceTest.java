@@ -357,6 +357,11 @@ class CallServiceTest {
         }
 
         @Override
+        public List<Registered> registeredDevices() {
+            return delegate.registeredDevices();
+        }
+
+        @Override
         public void setDeviceSecret(DeviceId device, String base64Secret) {
             delegate.setDeviceSecret(device, base64Secret);
         }

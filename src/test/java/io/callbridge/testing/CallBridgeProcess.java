@@ -1,9 +1,11 @@
 package io.callbridge.testing;
 
+import io.callbridge.thing.DeviceId;
 import org.awaitility.Awaitility;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.security.SecureRandom;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,9 +16,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -28,6 +32,8 @@ public final class CallBridgeProcess implements AutoCloseable {
 
     /** The management API's token unless the test sets callbridge.admin.token itself. */
     public static final String ADMIN_TOKEN = "it-admin-token";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path work;
     private final Map<String, String> properties;
@@ -170,13 +176,13 @@ public final class CallBridgeProcess implements AutoCloseable {
         return http.send(asOperator(request).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A GET without credentials. */
     /** With the operator's token, when the process has one. */
     private HttpRequest.Builder asOperator(HttpRequest.Builder request) {
         String token = properties.getOrDefault("callbridge.admin.token", "");
         return token.isEmpty() ? request : request.header("Authorization", "Bearer " + token);
     }
 
+    /** A GET without credentials. */
     public HttpResponse<String> getAnonymously(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -198,6 +204,33 @@ public final class CallBridgeProcess implements AutoCloseable {
     public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Registers the device with a fresh random secret, which it returns (base64, as the platform shows it). */
+    public String registerDevice(DeviceId device) throws IOException, InterruptedException {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        String secret = Base64.getEncoder().encodeToString(key);
+        HttpResponse<String> r = put("/api/devices/" + device + "/secret", "{\"secret\":\"" + secret + "\"}");
+        if (r.statusCode() != 200) {
+            throw new AssertionError("registering " + device + ": " + r.statusCode() + " " + r.body());
+        }
+        return secret;
+    }
+
+    /** Binds the users to the device (they may call it, read its data and join it on the relay). */
+    public void bindUsers(DeviceId device, String... users) throws IOException, InterruptedException {
+        HttpResponse<String> r = put("/api/devices/" + device + "/users",
+                "{\"users\":[" + String.join(",", Stream.of(users).map(u -> "\"" + u + "\"").toList()) + "]}");
+        if (r.statusCode() != 200) {
+            throw new AssertionError("binding " + device + ": " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** A device id nobody has used: a product id of {@code letter} and nine random letters and digits. */
+    public static DeviceId newDevice(char letter) {
+        return new DeviceId(letter + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase(),
+                "door01");
     }
 
     @Override

@@ -199,6 +199,11 @@ public final class DeviceSim implements AutoCloseable {
         publish(m.toString());
     }
 
+    /** Whether the broker still has it connected (a broker cuts off a device whose credentials it no longer takes). */
+    public boolean connected() {
+        return client.isConnected();
+    }
+
     @Override
     public void close() {
         try {

@@ -199,7 +199,8 @@ public final class HostileInput {
         String username = DeviceCredentials.username(owner, DeviceCredentials.Form.HMAC_SHA1, "c" + r.nextInt(1000), expiry);
         return switch (r.nextInt(6)) {
             case 0 -> new Case("anonymous", "", null, null, "anon-" + r.nextInt(), null);
-            case 1 -> new Case("garbage", nasty(r) + r.nextInt(), null, null, "g-" + r.nextInt(), nasty(r) + ";;;");
+            case 1 -> new Case("garbage", nasty(r) + r.nextInt(), null, null, "g-" + r.nextInt(),
+                    mqttString(nasty(r) + ";;;"));
             case 2 -> new Case("wrong-signature", "00ff;hmacsha1", null, null, clientId, username);
             case 3 -> new Case("someone-elses-client-id", DeviceCredentials.password(username, secret,
                     DeviceCredentials.Form.HMAC_SHA1), null, null, "Q" + clientId, username);
@@ -223,6 +224,17 @@ public final class HostileInput {
         byte[] b = new byte[n];
         r.nextBytes(b);
         return b;
+    }
+
+    /**
+     * A string an MQTT client can put on the wire: MQTT forbids NUL and control characters in UTF-8 strings, and
+     * Paho refuses to encode them (and then never completes the connect), so they are not hostile input here.
+     */
+    static String mqttString(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.isSurrogate((char) c)
+                || (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE ? '?' : c));
+        return b.toString();
     }
 
     private static String nasty(Random r) {
