@@ -81,7 +81,7 @@ public final class TokenApi {
                 throw new ApiException(ApiException.INVALID_PARAMETER_VALUE, "Data is " + e.getMessage());
             }
         }
-        return new ApiRequest(action, requestId, token, device, data);
+        return new ApiRequest(action, requestId, token, tokens.userOf(token), device, data);
     }
 
     /** Step 3: the app accepts (status 1) or refuses / hangs up (status 0). */
@@ -113,7 +113,7 @@ public final class TokenApi {
     }
 
     private String user(ApiRequest request) {
-        return tokens.userOf(request.accessToken()).orElseThrow(() -> new ApiException(
+        return request.user().orElseThrow(() -> new ApiException(
                 ApiException.INVALID_ACCESS_TOKEN, "the access token is not valid"));
     }
 

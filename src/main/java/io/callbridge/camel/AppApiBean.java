@@ -55,7 +55,7 @@ public class AppApiBean {
         try {
             admit(address);
             ApiRequest request = api().parse(body == null ? new byte[0] : body);
-            admit(address, request.accessToken());
+            admit(address, request);
             exchange.setProperty(REQUEST, request);
             exchange.getMessage().setHeader(ACTION, request.action());
             exchange.getMessage().setHeader(DeviceGateway.DEVICE, request.device().toString());
@@ -108,10 +108,10 @@ public class AppApiBean {
     }
 
     /** A refused token costs its address one of few; a valid one is held to its own rate. */
-    private void admit(String address, String token) {
-        if (token == null || tokens.userOf(token).isEmpty()) {
+    private void admit(String address, ApiRequest request) {
+        if (request.user().isEmpty()) {
             limits.apiFailuresPerAddress().tryAcquire(address);
-        } else if (!limits.apiPerToken().tryAcquire(token)) {
+        } else if (!limits.apiPerToken().tryAcquire(request.accessToken())) {
             throw new ApiException(ApiException.REQUEST_LIMIT_EXCEEDED, "too many requests with this access token;"
                     + " try again later");
         }

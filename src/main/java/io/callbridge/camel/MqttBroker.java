@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -153,13 +154,12 @@ public class MqttBroker {
             if (!Files.exists(file)) {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
-                Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(random),
-                        StandardCharsets.UTF_8);
-                try {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException notPosix) {
-                    LOG.debugf("%s is not on a POSIX file system; its permissions are left as they are", file);
-                }
+                // Readable by its owner only from the moment it exists, where the file system has owners.
+                FileAttribute<?>[] ownerOnly = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                        : new FileAttribute<?>[0];
+                Files.writeString(Files.createFile(file, ownerOnly),
+                        Base64.getUrlEncoder().withoutPadding().encodeToString(random), StandardCharsets.UTF_8);
             }
             return new Credentials(user.orElse(SERVICE_USERNAME), Files.readString(file, StandardCharsets.UTF_8).trim());
         } catch (IOException ex) {

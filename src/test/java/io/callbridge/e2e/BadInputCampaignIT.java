@@ -29,13 +29,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,8 +92,8 @@ class BadInputCampaignIT {
         long started = System.nanoTime();
         try {
             callbridge.start();
-            DeviceId victim = newDevice();
-            String victimSecret = register(victim);
+            DeviceId victim = CallBridgeProcess.newDevice('B');
+            String victimSecret = callbridge.registerDevice(victim);
             String victimCall;
             try (DeviceSim d = DeviceSim.signedIn(mqttUrl, victim, victimSecret, DeviceCredentials.Form.HMAC_SHA1)) {
                 assertEquals(0, d.awaitReply(d.report(1, USER)).path("code").asInt());
@@ -124,8 +124,8 @@ class BadInputCampaignIT {
 
     /** Reports and other messages on the attacker's own up topic: every QoS 1 publish is taken and answered. */
     private void mqttPayloads(int n) throws Exception {
-        DeviceId attacker = newDevice();
-        String secret = register(attacker);
+        DeviceId attacker = CallBridgeProcess.newDevice('B');
+        String secret = callbridge.registerDevice(attacker);
         try (DeviceSim d = DeviceSim.signedIn(mqttUrl, attacker, secret, DeviceCredentials.Form.HMAC_SHA256)) {
             int answered = 0;
             List<String> tokens = new ArrayList<>();
@@ -137,9 +137,20 @@ class BadInputCampaignIT {
                     tokens.add(c.answerToken());
                 }
             }
+            // All at once: at full size tens of thousands of replies, which one wait per token scans again and again.
+            Map<String, JsonNode> replies = new HashMap<>();
+            Set<String> awaited = new HashSet<>(tokens);
+            Awaitility.await().atMost(Duration.ofSeconds(60 + tokens.size() / 100)).until(() -> {
+                for (JsonNode m : d.received()) {
+                    String token = m.path("clientToken").asText(null);
+                    if (token != null && awaited.contains(token) && m.path("method").asText().endsWith("_reply")) {
+                        replies.putIfAbsent(token, m);
+                    }
+                }
+                return replies.keySet().containsAll(awaited);
+            });
             for (String token : tokens) {
-                JsonNode reply = d.awaitReply(token);
-                answer("mqtt reply code " + reply.path("code").asInt());
+                answer("mqtt reply code " + replies.get(token).path("code").asInt());
                 answered++;
             }
             assertEquals(tokens.size(), answered, "every answerable message got its reply");
@@ -181,8 +192,8 @@ class BadInputCampaignIT {
     }
 
     private void relay(int n) throws Exception {
-        DeviceId device = newDevice();
-        String secret = register(device);
+        DeviceId device = CallBridgeProcess.newDevice('B');
+        String secret = callbridge.registerDevice(device);
         String base = "ws://127.0.0.1:" + relayPort + "/p2p/";
         WsClient link = WsClient.connectWithAuthorization(base + "device/" + device,
                 io.callbridge.sim.SimulatedDevice.basic(device, secret));
@@ -193,7 +204,7 @@ class BadInputCampaignIT {
                 count("relay/" + c.kind());
                 boolean fromDevice = random.nextBoolean();
                 if (!fromDevice && (app == null || app.isClosed())) {
-                    bindUser(device);
+                    callbridge.bindUsers(device, USER);
                     app = WsClient.connect(base + "app/" + device, TOKEN);
                 }
                 WsClient to = fromDevice ? link : app;
@@ -231,8 +242,8 @@ class BadInputCampaignIT {
     }
 
     private void credentialsAndTopics(int n) throws Exception {
-        DeviceId owner = newDevice();
-        String secret = register(owner);
+        DeviceId owner = CallBridgeProcess.newDevice('B');
+        String secret = callbridge.registerDevice(owner);
         for (int i = 0; i < n; i++) {
             HostileInput.Case c = HostileInput.credentials(random, owner, secret);
             count("mqtt-connect/" + c.kind());
@@ -292,8 +303,8 @@ class BadInputCampaignIT {
     }
 
     private void wholeCall(String kind) throws Exception {
-        DeviceId device = newDevice();
-        String secret = register(device);
+        DeviceId device = CallBridgeProcess.newDevice('B');
+        String secret = callbridge.registerDevice(device);
         try (DeviceSim d = DeviceSim.signedIn(mqttUrl, device, secret, DeviceCredentials.Form.HMAC_SHA1)) {
             assertEquals(0, d.awaitReply(d.report(1, USER)).path("code").asInt(), kind);
             HttpResponse<String> accept = post("/api/exploreropen/tokenapi", AppClient.envelope("AppControlDeviceData",
@@ -329,20 +340,6 @@ class BadInputCampaignIT {
         return JSON.readTree(r.body());
     }
 
-    private String register(DeviceId device) throws Exception {
-        byte[] key = new byte[32];
-        random.nextBytes(key);
-        String secret = Base64.getEncoder().encodeToString(key);
-        HttpResponse<String> r = callbridge.put("/api/devices/" + device + "/secret", "{\"secret\":\"" + secret + "\"}");
-        assertEquals(200, r.statusCode(), r.body());
-        return secret;
-    }
-
-    private void bindUser(DeviceId device) throws Exception {
-        HttpResponse<String> r = callbridge.put("/api/devices/" + device + "/users", "{\"users\":[\"" + USER + "\"]}");
-        assertEquals(200, r.statusCode(), r.body());
-    }
-
     private HttpResponse<String> post(String path, String body, String bearer) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(callbridge.baseUrl() + path))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
@@ -350,13 +347,6 @@ class BadInputCampaignIT {
             b.header("Authorization", "Bearer " + bearer);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static final AtomicInteger DEVICES = new AtomicInteger();
-
-    private static DeviceId newDevice() {
-        return new DeviceId("B" + UUID.randomUUID().toString().replace("-", "").substring(0, 6).toUpperCase()
-                + String.format("%03d", DEVICES.incrementAndGet() % 1000), "door01");
     }
 
     private void count(String kind) {

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.TestInstance;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -81,8 +80,8 @@ class BrokerSecurityIT {
     @Test
     void devicesOfThePlatformsSdksSignInInBothForms_andRing() throws Exception {
         for (DeviceCredentials.Form form : DeviceCredentials.Form.values()) {
-            DeviceId device = newDevice();
-            String secret = register(device);
+            DeviceId device = CallBridgeProcess.newDevice('S');
+            String secret = callbridge.registerDevice(device);
             try (SdkDevice sdk = SdkDevice.connect(url, device, secret, form)) {
                 sdk.publish("{\"method\":\"report\",\"clientToken\":\"t-1\",\"params\":{\"battery\":80}}");
                 JsonNode reply = sdk.next();
@@ -94,16 +93,16 @@ class BrokerSecurityIT {
 
     @Test
     void strangersAreRefusedWithBadCredentials() throws Exception {
-        DeviceId a = newDevice();
-        DeviceId b = newDevice();
-        String secretA = register(a);
-        String secretB = register(b);
-        String other = randomSecret();
+        DeviceId a = CallBridgeProcess.newDevice('S');
+        DeviceId b = CallBridgeProcess.newDevice('S');
+        String secretA = callbridge.registerDevice(a);
+        String secretB = callbridge.registerDevice(b);
+        String other = CallBridgeProcess.randomSecret();
         String clientA = DeviceCredentials.clientId(a);
 
         assertRefused(() -> connect(clientA, null, null), "anonymous");
         assertRefused(() -> connect(clientA, signed(a, other, 600)), "wrong signature");
-        DeviceId unknown = newDevice();
+        DeviceId unknown = CallBridgeProcess.newDevice('S');
         assertRefused(() -> connect(DeviceCredentials.clientId(unknown), signed(unknown, other, 600)), "unknown device");
         assertRefused(() -> connect(clientA, signed(b, secretB, 600)), "someone else's credentials for A's client id");
         assertRefused(() -> connect(DeviceCredentials.clientId(b), signed(a, secretA, 600)), "A's credentials as B");
@@ -120,21 +119,23 @@ class BrokerSecurityIT {
 
     @Test
     void aThiefOfCallBridgesClientIdsIsRefused_andCallBridgeKeepsAnswering() throws Exception {
-        DeviceId a = newDevice();
-        String secretA = register(a);
+        DeviceId a = CallBridgeProcess.newDevice('S');
+        String secretA = callbridge.registerDevice(a);
         for (String stolen : List.of(CLIENT_ID + "-down", CLIENT_ID + "-up")) {
             assertRefused(() -> connect(stolen, null, null), "anonymous " + stolen);
             assertRefused(() -> connect(stolen, signed(a, secretA, 600)), "a device's credentials as " + stolen);
         }
         assertAnswered(a, secretA);
+        assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(
+                callbridge.work().resolve("data/broker/service-password")), "the service password is its owner's alone");
     }
 
     @Test
     void aDeviceStaysOnItsOwnTopics_andRetainsNothing() throws Exception {
-        DeviceId a = newDevice();
-        DeviceId b = newDevice();
-        String secretA = register(a);
-        String secretB = register(b);
+        DeviceId a = CallBridgeProcess.newDevice('S');
+        DeviceId b = CallBridgeProcess.newDevice('S');
+        String secretA = callbridge.registerDevice(a);
+        String secretB = callbridge.registerDevice(b);
         try (DeviceSim deviceB = DeviceSim.signedIn(url, b, secretB, DeviceCredentials.Form.HMAC_SHA256)) {
             MqttAsyncClient attacker = connectAsync(DeviceCredentials.clientId(a), signed(a, secretA, 600));
             try {
@@ -170,12 +171,12 @@ class BrokerSecurityIT {
 
     @Test
     void rotatingOrRevokingTheSecretCutsOffTheOldCredentials() throws Exception {
-        DeviceId a = newDevice();
-        String oldSecret = register(a);
+        DeviceId a = CallBridgeProcess.newDevice('S');
+        String oldSecret = callbridge.registerDevice(a);
         String[] old = signed(a, oldSecret, 600);
         MqttClient connected = connect(DeviceCredentials.clientId(a), old);
         try {
-            String newSecret = randomSecret();
+            String newSecret = CallBridgeProcess.randomSecret();
             var put = callbridge.put("/api/devices/" + a + "/secret", "{\"secret\":\"" + newSecret + "\"}");
             assertEquals(200, put.statusCode(), put.body());
             Awaitility.await("the connection made with the old secret is closed").atMost(Duration.ofSeconds(10))
@@ -197,8 +198,8 @@ class BrokerSecurityIT {
         DeviceId first = new DeviceId("X" + tag, "AB" + "door");
         DeviceId second = new DeviceId("X" + tag + "AB", "door");
         assertEquals(DeviceCredentials.clientId(first), DeviceCredentials.clientId(second));
-        register(first);
-        var taken = callbridge.put("/api/devices/" + second + "/secret", "{\"secret\":\"" + randomSecret() + "\"}");
+        callbridge.registerDevice(first);
+        var taken = callbridge.put("/api/devices/" + second + "/secret", "{\"secret\":\"" + CallBridgeProcess.randomSecret() + "\"}");
         assertEquals(409, taken.statusCode(), taken.body());
         assertTrue(taken.body().contains(first.toString()), taken.body());
     }
@@ -291,23 +292,6 @@ class BrokerSecurityIT {
         String username = DeviceCredentials.username(device, DeviceCredentials.Form.HMAC_SHA256, "c0nn1",
                 String.valueOf(System.currentTimeMillis() / 1000 + validForSeconds));
         return new String[] {username, DeviceCredentials.password(username, secret)};
-    }
-
-    private String register(DeviceId device) throws Exception {
-        String secret = randomSecret();
-        var put = callbridge.put("/api/devices/" + device + "/secret", "{\"secret\":\"" + secret + "\"}");
-        assertEquals(200, put.statusCode(), put.body());
-        return secret;
-    }
-
-    private static DeviceId newDevice() {
-        return new DeviceId("S" + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase(), "door01");
-    }
-
-    private static String randomSecret() {
-        byte[] key = new byte[32];
-        new java.security.SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
     }
 
     /** A device on MQTT 3.1.1 through Paho's v3 client, which the platform's Java SDK is built on. */

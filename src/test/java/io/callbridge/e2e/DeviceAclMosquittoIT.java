@@ -4,6 +4,7 @@ import io.callbridge.broker.MosquittoFiles;
 import io.callbridge.sim.MqttMessages;
 import io.callbridge.testing.CallBridgeProcess;
 import io.callbridge.testing.DeviceSim;
+import io.callbridge.testing.Secrets;
 import io.callbridge.testing.WebhookReceiver;
 import io.callbridge.thing.DeviceId;
 import org.awaitility.Awaitility;
@@ -152,6 +153,7 @@ class DeviceAclMosquittoIT {
 
     private void startMosquitto() throws Exception {
         files = Files.createTempDirectory("mosquitto-files");
+        Secrets.logDir(files);
         devicePort = CallBridgeProcess.freePort();
         servicePort = CallBridgeProcess.freePort();
         run("mosquitto_passwd", "-c", "-b", files.resolve("service.passwd").toString(), "callbridge", SERVICE_PASSWORD);

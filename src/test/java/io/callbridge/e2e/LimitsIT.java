@@ -26,10 +26,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,9 +102,8 @@ class LimitsIT {
     @Test
     @Order(2)
     void aDeviceThatFloodsIsAnswered429ForWhatIsOverItsRate_andEveryReportIsAnswered() throws Exception {
-        DeviceId device = new DeviceId("L" + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase(),
-                "door01");
-        String secret = register(device);
+        DeviceId device = CallBridgeProcess.newDevice('L');
+        String secret = callbridge.registerDevice(device);
         try (DeviceSim sim = DeviceSim.signedIn(url, device, secret, DeviceCredentials.Form.HMAC_SHA1)) {
             List<String> tokens = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -193,12 +190,4 @@ class LimitsIT {
                 l.substring(prefix.length()).trim())).findFirst().orElse(-1);
     }
 
-    private String register(DeviceId device) throws Exception {
-        byte[] key = new byte[32];
-        new java.security.SecureRandom().nextBytes(key);
-        String secret = Base64.getEncoder().encodeToString(key);
-        var put = callbridge.put("/api/devices/" + device + "/secret", "{\"secret\":\"" + secret + "\"}");
-        assertEquals(200, put.statusCode(), put.body());
-        return secret;
-    }
 }

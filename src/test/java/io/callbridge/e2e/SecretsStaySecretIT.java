@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callbridge.sim.SimulatedDevice;
 import io.callbridge.testing.CallBridgeProcess;
 import io.callbridge.testing.DeviceSim;
+import io.callbridge.testing.Secrets;
 import io.callbridge.testing.WebhookReceiver;
 import io.callbridge.testing.WsClient;
 import io.callbridge.thing.DeviceCredentials;
@@ -122,7 +123,7 @@ class SecretsStaySecretIT {
         places.add(callbridge.log());
         places.addAll(answers);
         try (Stream<Path> files = Files.walk(work)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(SecretsStaySecretIT::isText).toList()) {
+            for (Path f : files.filter(Files::isRegularFile).filter(Secrets::isText).toList()) {
                 places.add(f + ":\n" + Files.readString(f, StandardCharsets.ISO_8859_1));
             }
         }
@@ -133,13 +134,6 @@ class SecretsStaySecretIT {
                         + excerpt(place, secret));
             }
         }
-    }
-
-    /** Logs and anything that is not one of the stores' binary files (the database keeps the device's secret). */
-    private static boolean isText(Path f) {
-        String name = f.getFileName().toString();
-        return !name.endsWith(".db") && !name.endsWith(".mv.db") && !name.equals("service-password")
-                && !f.toString().contains("/hivemq/data/") && !f.toString().contains("/routes/");
     }
 
     private void refused(int port, String clientId, String username, String password) throws Exception {

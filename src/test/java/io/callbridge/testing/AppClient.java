@@ -34,7 +34,7 @@ public final class AppClient {
 
     /** Registers the device's secret (base64) as the operator does: it signs in to the broker and relay with it. */
     public static void registerSecret(String device, String secret) {
-        admin().contentType(ContentType.JSON).body(JSON.createObjectNode().put("secret", secret).toString())
+        admin().contentType(ContentType.JSON).body(JSON.createObjectNode().put("secret", Secrets.used(secret)).toString())
                 .put("/api/devices/" + device + "/secret").then().statusCode(200);
     }
 

@@ -52,6 +52,9 @@ public final class CallBridgeProcess implements AutoCloseable {
         this.properties.putIfAbsent("callbridge.data-dir", work.resolve("data").toString());
         this.properties.putIfAbsent("callbridge.p2p.port", "0");
         this.properties.putIfAbsent("callbridge.admin.token", ADMIN_TOKEN);
+        this.properties.forEach(Secrets::usedIn);
+        Secrets.logDir(work);
+        Secrets.secretIn(Path.of(this.properties.get("callbridge.data-dir")).resolve("broker").resolve("service-password"));
         if (!Files.exists(work.resolve("routes"))) {
             copyTree(Path.of("routes"), work.resolve("routes"));
         }
@@ -59,6 +62,7 @@ public final class CallBridgeProcess implements AutoCloseable {
 
     /** An environment variable for the process (the tests' own CALLBRIDGE_/QUARKUS_ variables are not passed). */
     public CallBridgeProcess env(String name, String value) {
+        Secrets.usedIn(name.toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
         environment.put(name, value);
         return this;
     }
@@ -166,6 +170,7 @@ public final class CallBridgeProcess implements AutoCloseable {
 
     /** A -D property for the next start; an empty value leaves it unset. */
     public CallBridgeProcess property(String key, String value) {
+        Secrets.usedIn(key, value);
         properties.put(key, value);
         return this;
     }
@@ -208,9 +213,7 @@ public final class CallBridgeProcess implements AutoCloseable {
 
     /** Registers the device with a fresh random secret, which it returns (base64, as the platform shows it). */
     public String registerDevice(DeviceId device) throws IOException, InterruptedException {
-        byte[] key = new byte[32];
-        RANDOM.nextBytes(key);
-        String secret = Base64.getEncoder().encodeToString(key);
+        String secret = Secrets.used(randomSecret());
         HttpResponse<String> r = put("/api/devices/" + device + "/secret", "{\"secret\":\"" + secret + "\"}");
         if (r.statusCode() != 200) {
             throw new AssertionError("registering " + device + ": " + r.statusCode() + " " + r.body());
@@ -225,6 +228,13 @@ public final class CallBridgeProcess implements AutoCloseable {
         if (r.statusCode() != 200) {
             throw new AssertionError("binding " + device + ": " + r.statusCode() + " " + r.body());
         }
+    }
+
+    /** A fresh device secret: 32 random bytes in base64, as the platform makes them. */
+    public static String randomSecret() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
     }
 
     /** A device id nobody has used: a product id of {@code letter} and nine random letters and digits. */

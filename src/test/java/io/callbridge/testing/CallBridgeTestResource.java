@@ -35,7 +35,7 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.HMAC_SHA256);
         jws.setKey(new org.jose4j.keys.HmacKey(JWT_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         try {
-            return jws.getCompactSerialization();
+            return Secrets.used(jws.getCompactSerialization());
         } catch (org.jose4j.lang.JoseException e) {
             throw new IllegalStateException(e);
         }
@@ -76,10 +76,20 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
             config.put("callbridge.auth.tokens.token-" + user, user);
         }
         try {
-            config.put("callbridge.data-dir", Files.createTempDirectory("callbridge-test").toString());
+            java.nio.file.Path data = Files.createTempDirectory("callbridge-test");
+            config.put("callbridge.data-dir", data.toString());
+            Secrets.logDir(data);
+            Secrets.secretIn(data.resolve("broker").resolve("service-password"));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        // The whole run's logs are searched for every secret the tests used (WholeRunLeaksNoSecretsIT).
+        config.put("quarkus.log.file.enabled", "true");
+        config.put("quarkus.log.file.path", Secrets.QUARKUS_LOG.toAbsolutePath().toString());
+        config.put("quarkus.log.file.rotation.max-file-size", "2G");
+        Secrets.logDir(Secrets.QUARKUS_LOG.toAbsolutePath().getParent());
+        config.forEach(Secrets::usedIn);
+        Secrets.used(SECRET.substring("whsec_".length()));
         if (System.getenv("CALLBRIDGE_MQTT_BROKER_URL") == null) {
             config.put("callbridge.mqtt.embedded.port", String.valueOf(freePort()));
         }

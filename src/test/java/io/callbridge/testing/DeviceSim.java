@@ -90,7 +90,7 @@ public final class DeviceSim implements AutoCloseable {
         String username = DeviceCredentials.username(device, form, UUID.randomUUID().toString().substring(0, 5),
                 String.valueOf(System.currentTimeMillis() / 1000 + 600));
         return new DeviceSim(brokerUrl, device.productId(), device.deviceName(), DeviceCredentials.clientId(device),
-                username, DeviceCredentials.password(username, secret, form));
+                username, Secrets.used(DeviceCredentials.password(username, Secrets.used(secret), form)));
     }
 
     static String randomProductId() {

@@ -130,6 +130,20 @@ class ThingCodecTest {
         assertFalse(e.getMessage().isBlank());
     }
 
+    /** Found by the full campaign: a value nested 998 deep was stored, and every get_status_reply then failed. */
+    @Test
+    void valuesNestedDeeperThanADataTemplateNests_areRefusedMalformed() {
+        String deep = "{\"method\":\"report\",\"clientToken\":\"t\",\"params\":{\"x\":"
+                + "[".repeat(ThingCodec.MAX_NESTING) + "]".repeat(ThingCodec.MAX_NESTING) + "}}";
+        ThingException e = assertThrows(ThingException.class, () -> parse(deep));
+        assertEquals(ThingException.MALFORMED, e.code());
+        assertTrue(e.getMessage().contains("nesting depth"), e.getMessage());
+        String fine = "{\"method\":\"report\",\"params\":{\"x\":[{\"y\":[1,2]}]}}";
+        assertEquals(List.of(Map.of("y", List.of(1, 2))), parse(fine).params().get("x"));
+        assertThrows(IllegalArgumentException.class, () -> ThingCodec.parseObject(
+                "{\"x\":" + "[".repeat(ThingCodec.MAX_NESTING) + "]".repeat(ThingCodec.MAX_NESTING) + "}"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"[]", "[{\"method\":\"report\"}]", "\"report\"", "42", "null", "true"})
     void nonObject_isRefusedMalformed(String payload) {
