@@ -121,7 +121,8 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.createDirectories(confDir);
             Files.createDirectories(dataFolder);
             Files.createDirectories(extensionsDir);
-            Files.writeString(confDir.resolve("config.xml"), configXml(host, port, options), StandardCharsets.UTF_8);
+            // It quotes the key store's password when TLS is on.
+            OwnerOnlyFile.write(confDir.resolve("config.xml"), configXml(host, port, options));
         } catch (IOException | RuntimeException e) {
             throw new BrokerStartException(host, port, "cannot prepare HiveMQ folders under " + root + ": " + e, e);
         }

@@ -1,6 +1,7 @@
 package io.callbridge.camel;
 
 import io.callbridge.broker.BrokerSecurity;
+import io.callbridge.broker.OwnerOnlyFile;
 import io.callbridge.broker.BrokerStartException;
 import io.callbridge.broker.EmbeddedBroker;
 import io.callbridge.limits.Limits;
@@ -18,8 +19,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
@@ -154,12 +153,7 @@ public class MqttBroker {
             if (!Files.exists(file)) {
                 byte[] random = new byte[32];
                 new SecureRandom().nextBytes(random);
-                // Readable by its owner only from the moment it exists, where the file system has owners.
-                FileAttribute<?>[] ownerOnly = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
-                        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                        : new FileAttribute<?>[0];
-                Files.writeString(Files.createFile(file, ownerOnly),
-                        Base64.getUrlEncoder().withoutPadding().encodeToString(random), StandardCharsets.UTF_8);
+                OwnerOnlyFile.write(file, Base64.getUrlEncoder().withoutPadding().encodeToString(random));
             }
             return new Credentials(user.orElse(SERVICE_USERNAME), Files.readString(file, StandardCharsets.UTF_8).trim());
         } catch (IOException ex) {

@@ -123,6 +123,9 @@ class TlsIT {
             assertThrows(Exception.class, () -> HttpClient.newHttpClient().newWebSocketBuilder()
                     .buildAsync(URI.create("wss://127.0.0.1:" + relay + "/p2p/device/" + device),
                             new WebSocket.Listener() { }).get(10, TimeUnit.SECONDS), "an untrusting client");
+            // The embedded broker's configuration quotes the key store's password: its owner's alone.
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"),
+                    Files.getPosixFilePermissions(work.resolve("data/broker/hivemq/conf/config.xml")));
         } finally {
             callbridge.stop();
             receiver.close();

@@ -2,6 +2,7 @@ package io.callbridge.camel.mqtt;
 
 import io.callbridge.mqtt.Canary;
 import io.callbridge.mqtt.InOrderAcks;
+import io.callbridge.mqtt.InOrderPerKey;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
@@ -21,8 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  * <li>the callback is in place before the client connects, so messages the broker kept for the session while
  * CallBridge was away, delivered the moment it reconnects, reach the route instead of being dropped;</li>
- * <li>messages are handed to {@code workers} threads by topic, so reports of different devices are handled in
- * parallel while each device's stay in order;</li>
+ * <li>messages are handled by {@code workers} threads, each device's (topic's) in order and different devices'
+ * in parallel on whichever thread is free ({@link InOrderPerKey});</li>
  * <li>each message is acknowledged once its route has finished with it (and with every message that arrived
  * before it: {@link InOrderAcks}); every message is finished with, whatever its route did, so none holds one of
  * the broker's in-flight slots forever;</li>
@@ -57,8 +58,8 @@ public class DurableMqttConsumer extends DefaultConsumer {
     private volatile String lastError;
     private volatile InOrderAcks acks;
     private ScheduledExecutorService resubscriber;
-    private List<LinkedBlockingQueue<Work>> queues = List.of();
-    private List<Thread> workers = List.of();
+    private ExecutorService workers;
+    private volatile InOrderPerKey lanes;
     private final AtomicInteger busy = new AtomicInteger();
 
     public DurableMqttConsumer(DurableMqttEndpoint endpoint, Processor processor) {
@@ -116,19 +117,13 @@ public class DurableMqttConsumer extends DefaultConsumer {
             t.setDaemon(true);
             return t;
         });
-        int n = getEndpoint().component().getWorkers();
-        List<LinkedBlockingQueue<Work>> q = new ArrayList<>();
-        List<Thread> w = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
-            Thread t = new Thread(() -> work(queue), "mqtt-uplink-" + i);
+        AtomicInteger threads = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(getEndpoint().component().getWorkers(), r -> {
+            Thread t = new Thread(r, "mqtt-uplink-" + threads.getAndIncrement());
             t.setDaemon(true);
-            q.add(queue);
-            w.add(t);
-        }
-        queues = q;
-        workers = w;
-        w.forEach(Thread::start);
+            return t;
+        });
+        lanes = new InOrderPerKey(workers);
         client = new MqttClient(config.getBrokerUrl(), clientId, new MemoryPersistence());
         client.setManualAcks(config.isManualAcksEnabled());
         client.setCallback(new Callback());
@@ -204,7 +199,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
         while (System.currentTimeMillis() < until && busy.get() > 0) {
             Thread.sleep(10);
         }
-        workers.forEach(Thread::interrupt);
+        workers.shutdownNow();
         MqttClient c = client;
         client = null;
         if (c != null) {
@@ -254,25 +249,17 @@ public class DurableMqttConsumer extends DefaultConsumer {
         }
     }
 
-    private void work(LinkedBlockingQueue<Work> queue) {
-        while (true) {
-            Work w;
-            try {
-                w = queue.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                process(w);
-            } catch (RuntimeException | Error e) {
-                LOG.error("Handling an MQTT message on " + w.topic() + " failed", e);
-            } finally {
-                busy.decrementAndGet();
-                w.ticket().done();
-                Canary canary = canary();
-                if (canary != null) {
-                    canary.progress();
-                }
+    private void work(Work w) {
+        try {
+            process(w);
+        } catch (RuntimeException | Error e) {
+            LOG.error("Handling an MQTT message on " + w.topic() + " failed", e);
+        } finally {
+            busy.decrementAndGet();
+            w.ticket().done();
+            Canary canary = canary();
+            if (canary != null) {
+                canary.progress();
             }
         }
     }
@@ -341,9 +328,8 @@ public class DurableMqttConsumer extends DefaultConsumer {
                 return;
             }
             busy.incrementAndGet();
-            List<LinkedBlockingQueue<Work>> q = queues;
-            q.get(Math.floorMod(topic.hashCode(), q.size())).add(new Work(topic, message, ticket,
-                    System.currentTimeMillis()));
+            Work w = new Work(topic, message, ticket, System.currentTimeMillis());
+            lanes.submit(topic, () -> work(w));
         }
 
         @Override
