@@ -774,9 +774,23 @@ class JdbcCallStoreTest {
         store.setDeviceSecret(device, "cm90YXRlZC1zZWNyZXQtZm9yLWRldmljZQ==");
         assertEquals(Optional.of("cm90YXRlZC1zZWNyZXQtZm9yLWRldmljZQ=="), store.deviceSecret(device), "replaced");
 
+        // The registry as a Mosquitto password file and ACL see it: every device with its current secret, in id order.
+        List<CallStore.Registered> ours = registered(device, other);
+        assertEquals(java.util.stream.Stream.of(new CallStore.Registered(device, "cm90YXRlZC1zZWNyZXQtZm9yLWRldmljZQ=="),
+                new CallStore.Registered(other, "b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ=="))
+                .sorted(java.util.Comparator.comparing(r -> r.device().toString())).toList(), ours);
+
         store.setDeviceSecret(device, null);
         assertEquals(Optional.empty(), store.deviceSecret(device));
         assertEquals(Optional.of("b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ=="), store.deviceSecret(other));
+        assertEquals(List.of(new CallStore.Registered(other, "b3RoZXItc2VjcmV0LWZvci1kZXZpY2UwMQ==")),
+                registered(device, other), "a removed device is no longer listed");
+    }
+
+    /** The registered devices among these (the database may hold other tests' devices too). */
+    private List<CallStore.Registered> registered(DeviceId... devices) {
+        List<DeviceId> wanted = List.of(devices);
+        return store.registeredDevices().stream().filter(r -> wanted.contains(r.device())).toList();
     }
 
     @Test
