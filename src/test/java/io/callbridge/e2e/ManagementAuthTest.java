@@ -22,7 +22,8 @@ class ManagementAuthTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/api/calls", "/api/calls/no-such-call", "/api/webhooks/failed",
-            "/api/webhooks/evt_x_1", "/api/devices/ABCDEFGHIJ/door1/users"})
+            "/api/webhooks/evt_x_1", "/api/devices/ABCDEFGHIJ/door1/users",
+            "/api/broker/mosquitto/password-file", "/api/broker/mosquitto/acl-file"})
     void everyManagementEndpointRefusesARequestWithoutTheToken(String path) {
         RestAssured.get(path).then().statusCode(401).header("WWW-Authenticate", containsString("Bearer"))
                 .body("error", containsString("Authorization: Bearer"));
