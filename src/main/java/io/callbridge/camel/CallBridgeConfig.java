@@ -86,7 +86,7 @@ public interface CallBridgeConfig {
     }
 
     interface Admin {
-        /** Bearer token of the management API (/api/calls, /api/webhooks, /api/devices); unset keeps it closed. */
+        /** Bearer token of the management API (/api/calls, /webhooks, /devices, /broker); unset keeps it closed. */
         Optional<String> token();
 
         /**

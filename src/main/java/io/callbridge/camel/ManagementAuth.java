@@ -21,8 +21,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The operator's endpoints ({@code /api/calls}, {@code /api/webhooks}, {@code /api/devices}) show who called whom
- * and decide who may join a device's media, so they take {@code Authorization: Bearer <callbridge.admin.token>}.
+ * The operator's endpoints ({@code /api/calls}, {@code /api/webhooks}, {@code /api/devices}, {@code /api/broker})
+ * show who called whom and decide who may join a device's media, so they take
+ * {@code Authorization: Bearer <callbridge.admin.token>}.
  * Without a configured token they are closed, not open. The app API has its own tokens and is not touched here.
  * With {@code callbridge.admin.port} they, health and metrics are served on a port of their own (by default on
  * 127.0.0.1), so that the API port facing apps shows nothing of them.
@@ -83,7 +84,8 @@ public class ManagementAuth {
 
     void started(@Observes StartupEvent event) {
         if (token().isEmpty()) {
-            LOG.warn("callbridge.admin.token is not set: the management API (/api/calls, /api/webhooks, /api/devices, /api/broker) answers 401");
+            LOG.warn("callbridge.admin.token is not set: the management API (/api/calls, /api/webhooks, /api/devices,"
+                    + " /api/broker) answers 401");
         }
     }
 
