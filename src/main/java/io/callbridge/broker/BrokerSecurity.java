@@ -110,6 +110,23 @@ public final class BrokerSecurity {
         }
     }
 
+    /** Whether a client with this id is connected to the broker now; false while the broker is not started. */
+    public boolean connected(String clientId) {
+        ClientService c = clients;
+        if (c == null) {
+            return false;
+        }
+        try {
+            return c.isClientConnected(clientId).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("Could not learn whether MQTT client {} is connected: {}", printable(clientId), e.toString());
+            return false;
+        }
+    }
+
     /** Connections refused since the broker started. */
     public long refused() {
         return refused.get();

@@ -7,6 +7,7 @@ import io.callbridge.api.TokenApi;
 import io.callbridge.api.TokenVerifier;
 import io.callbridge.call.CallService;
 import io.callbridge.call.Decision;
+import io.callbridge.call.DevicePresence;
 import io.callbridge.limits.Limits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,11 +38,14 @@ public class AppApiBean {
     @Inject
     Limits limits;
 
+    @Inject
+    DevicePresence presence;
+
     private TokenApi api;
 
     private TokenApi api() {
         if (api == null) {
-            api = new TokenApi(calls, tokens);
+            api = new TokenApi(calls, tokens, presence);
         }
         return api;
     }
@@ -58,7 +62,7 @@ public class AppApiBean {
             admit(address, request);
             exchange.setProperty(REQUEST, request);
             exchange.getMessage().setHeader(ACTION, request.action());
-            exchange.getMessage().setHeader(DeviceGateway.DEVICE, request.device().toString());
+            request.device().ifPresent(d -> exchange.getMessage().setHeader(DeviceGateway.DEVICE, d.toString()));
         } catch (ApiException e) {
             exchange.getMessage().setHeader(ACTION, "error");
             fail(exchange, e);
@@ -86,17 +90,31 @@ public class AppApiBean {
 
     public void deviceData(Exchange exchange) {
         ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
+        answer(exchange, () -> ApiEnvelope.success(request.requestId(), api().deviceData(request)));
+    }
+
+    public void user(Exchange exchange) {
+        ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
+        answer(exchange, () -> ApiEnvelope.success(request.requestId(), api().appUser(request)));
+    }
+
+    public void deviceStatuses(Exchange exchange) {
+        ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
+        answer(exchange, () -> ApiEnvelope.success(request.requestId(), api().deviceStatuses(request)));
+    }
+
+    /** An action listed in {@link TokenApi#ACTIONS} that the app-api route does not hand on. */
+    public void unknownAction(Exchange exchange) {
+        String action = exchange.getMessage().getHeader(ACTION, String.class);
+        fail(exchange, new ApiException(ApiException.INVALID_ACTION, "Action " + action + " has no route"));
+    }
+
+    private static void answer(Exchange exchange, java.util.function.Supplier<String> body) {
         try {
-            exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), api().deviceData(request)));
+            exchange.getMessage().setBody(body.get());
         } catch (ApiException e) {
             fail(exchange, e);
         }
-    }
-
-    public void unknownAction(Exchange exchange) {
-        String action = exchange.getMessage().getHeader(ACTION, String.class);
-        fail(exchange, new ApiException(ApiException.INVALID_ACTION, "unknown Action " + action + "; this API serves "
-                + TokenApi.CONTROL + " and " + TokenApi.GET_DATA));
     }
 
     /** The address's rate, and whether it is waiting out its refused tokens. */

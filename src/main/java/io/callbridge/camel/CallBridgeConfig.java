@@ -138,6 +138,12 @@ public interface CallBridgeConfig {
 
         /** Derived from callbridge.cluster.group by {@link UplinkTopic}; set it only to override. */
         String uplinkTopic();
+
+        /**
+         * On an external broker, which does not tell CallBridge who is connected: a device counts as online while
+         * its last report is at most this old. The embedded broker answers from its own connections.
+         */
+        Duration presenceSeenWithin();
     }
 
     interface Downlink {

@@ -129,6 +129,15 @@ public class MqttBroker {
         return config.mqtt().username().map(u -> new Credentials(u, config.mqtt().password().orElse("")));
     }
 
+    /** Whether the device is connected to the embedded broker now; empty for an external broker, which does not say. */
+    public Optional<Boolean> connected(DeviceId device) {
+        BrokerSecurity s = security;
+        if (s == null || embedded == null) {
+            return Optional.empty();
+        }
+        return Optional.of(s.connected(DeviceCredentials.clientId(device)));
+    }
+
     /** Closes the device's connection to the embedded broker (its secret changed); nothing on an external one. */
     public void signOut(DeviceId device) {
         BrokerSecurity s = security;
