@@ -55,6 +55,22 @@ public interface CallStore {
 
     Optional<DeviceState> deviceState(DeviceId device);
 
+    /** A control the device has not answered: its clientToken and params, as it was sent. */
+    record KeptControl(DeviceId device, String clientToken, java.util.Map<String, Object> params) {
+        public KeptControl {
+            params = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
+        }
+    }
+
+    /**
+     * The device's newest control that it has not answered nor cleared; a commit whose decision sends a control
+     * keeps it (replacing the one before).
+     */
+    Optional<KeptControl> keptControl(DeviceId device);
+
+    /** Forgets the device's kept control: only if it is this one ({@code clientToken}), or any when null. */
+    boolean forgetKeptControl(DeviceId device, String clientToken);
+
     /** Active calls whose deadline is at or before {@code now}. */
     List<Call> due(Instant now, int limit);
 

@@ -19,6 +19,7 @@ public final class InMemoryCallStore implements CallStore {
     private final Map<DeviceId, DeviceState> states = new HashMap<>();
     private final Map<DeviceId, List<String>> bindings = new HashMap<>();
     private final Map<DeviceId, String> secrets = new HashMap<>();
+    private final Map<DeviceId, KeptControl> kept = new HashMap<>();
 
     @Override
     public synchronized Optional<Call> find(String callId) {
@@ -75,6 +76,21 @@ public final class InMemoryCallStore implements CallStore {
     }
 
     @Override
+    public synchronized Optional<KeptControl> keptControl(DeviceId device) {
+        return Optional.ofNullable(kept.get(device));
+    }
+
+    @Override
+    public synchronized boolean forgetKeptControl(DeviceId device, String clientToken) {
+        KeptControl k = kept.get(device);
+        if (k == null || clientToken != null && !clientToken.equals(k.clientToken())) {
+            return false;
+        }
+        kept.remove(device);
+        return true;
+    }
+
+    @Override
     public synchronized Optional<DeviceState> deviceState(DeviceId device) {
         return Optional.ofNullable(states.get(device));
     }
@@ -124,6 +140,11 @@ public final class InMemoryCallStore implements CallStore {
                 activeByDevice.put(after.device(), after.id());
             } else if (Objects.equals(activeByDevice.get(after.device()), after.id())) {
                 activeByDevice.remove(after.device());
+            }
+        }
+        for (Effect effect : d.effects()) {
+            if (effect instanceof Effect.Control c) {
+                kept.put(c.device(), new KeptControl(c.device(), c.clientToken(), c.params()));
             }
         }
         return true;

@@ -1,6 +1,8 @@
 package io.callbridge.camel;
 
+import io.callbridge.call.CallEngine;
 import io.callbridge.call.CallService;
+import io.callbridge.call.CallStore;
 import io.callbridge.call.Decision;
 import io.callbridge.call.DeviceReport;
 import io.callbridge.call.DeviceState;
@@ -65,7 +67,8 @@ public class DeviceGateway {
         exchange.getMessage().setHeader(DEVICE, device.toString());
         metrics.uplinkLag(System.currentTimeMillis() - receivedAt(exchange));
         try {
-            ThingMessage message = ThingCodec.parse(exchange.getMessage().getBody(byte[].class));
+            ThingMessage message = ThingCodec.parse(exchange.getMessage().getBody(byte[].class),
+                    token -> CallEngine.callIdOfControlToken(token) != null);
             exchange.setProperty(MESSAGE, message);
             exchange.getMessage().setHeader(METHOD, message.method());
         } catch (ThingException e) {
@@ -123,7 +126,22 @@ public class DeviceGateway {
             return;
         }
         Map<String, Object> reported = calls.store().deviceState(device).map(DeviceState::values).orElse(Map.of());
-        down(exchange, device, ThingCodec.getStatusReply(message.clientToken(), message.type(), reported));
+        Map<String, Object> control = calls.store().keptControl(device).map(CallStore.KeptControl::params)
+                .orElse(null);
+        down(exchange, device, ThingCodec.getStatusReply(message.clientToken(), message.type(), reported, control));
+    }
+
+    /** The device has what it needs of its kept control: forget it, and say so. */
+    public void clearControl(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        if (!limits.deviceReports().tryAcquire(device.toString())) {
+            down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), ThingException.TOO_MANY,
+                    "more than " + limits.deviceReports().rate().perSecond() + " messages a second from this device"));
+            return;
+        }
+        calls.store().forgetKeptControl(device, null);
+        down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), 0, "success"));
     }
 
     /** A control_reply: a non-zero code means our control was not applied, which becomes an event. */
@@ -131,6 +149,9 @@ public class DeviceGateway {
         ThingMessage message = message(exchange);
         DeviceId device = device(exchange);
         int code = message.code() == null ? 0 : message.code();
+        if (CallEngine.callIdOfControlToken(message.clientToken()) != null) {
+            calls.store().forgetKeptControl(device, message.clientToken());
+        }
         calls.controlReply(device, message.clientToken(), code, message.status()).ifPresentOrElse(
                 d -> exchange.setProperty(DECISION, d),
                 () -> {

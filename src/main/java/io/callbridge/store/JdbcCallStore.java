@@ -64,6 +64,8 @@ public final class JdbcCallStore implements CallStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, Map<String, Object>>> REPORTED = new TypeReference<>() {
     };
+    private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
+    };
     private static final String CALL_COLUMNS = "id, device, active_device, media, state, caller_id, called_id, callees,"
             + " rejected_by, answered_by, user_agent, created_at, accepted_at, connected_at, ended_at, reason,"
             + " ended_by, deadline, version, seq";
@@ -280,15 +282,91 @@ public final class JdbcCallStore implements CallStore {
     public CompletableFuture<Boolean> commitAsync(Decision d) {
         String state;
         Object prepared;
+        List<Kept> kept;
         try {
             state = d.stateAfter() == d.stateBefore() ? null : reportedJson(d.stateAfter());
             prepared = effects.prepare(d);
+            kept = kept(d);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
         return commits.submit(c -> (state == null || writeState(c, d.stateBefore(), d.stateAfter(), state))
                 && (d.after() == null || d.after() == d.before() || writeCall(c, d.before(), d.after()))
-                && written(c, prepared), prepared == null ? null : () -> effects.committed(prepared));
+                && keep(c, kept) && written(c, prepared), prepared == null ? null : () -> effects.committed(prepared));
+    }
+
+    /** A control the decision sends, with its params as JSON, made off the writer. */
+    private record Kept(String device, String clientToken, String params) {
+    }
+
+    private static List<Kept> kept(Decision d) {
+        List<Kept> kept = null;
+        for (Effect effect : d.effects()) {
+            if (effect instanceof Effect.Control control) {
+                if (kept == null) {
+                    kept = new java.util.ArrayList<>(1);
+                }
+                try {
+                    kept.add(new Kept(control.device().toString(), control.clientToken(),
+                            JSON.writeValueAsString(control.params())));
+                } catch (JsonProcessingException e) {
+                    throw new StoreException("serialising the control for " + control.device(), e);
+                }
+            }
+        }
+        return kept;
+    }
+
+    /** The newest control replaces the device's kept one (delete, insert: the same on H2 and PostgreSQL). */
+    private boolean keep(Connection c, List<Kept> kept) throws SQLException {
+        if (kept == null) {
+            return true;
+        }
+        try (PreparedStatement del = c.prepareStatement("DELETE FROM kept_controls WHERE device = ?");
+                PreparedStatement ins = c.prepareStatement("INSERT INTO kept_controls (device, client_token, params,"
+                        + " created_at) VALUES (?, ?, ?, ?)")) {
+            for (Kept k : kept) {
+                del.setString(1, k.device());
+                del.executeUpdate();
+                ins.setString(1, k.device());
+                ins.setString(2, k.clientToken());
+                ins.setString(3, k.params());
+                ins.setLong(4, System.currentTimeMillis());
+                ins.executeUpdate();
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public Optional<KeptControl> keptControl(DeviceId device) {
+        try (Connection c = db.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT client_token, params FROM kept_controls"
+                        + " WHERE device = ?")) {
+            s.setString(1, device.toString());
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new KeptControl(device, r.getString(1), JSON.readValue(r.getString(2), MAP)));
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new StoreException("reading the kept control of " + device, e);
+        }
+    }
+
+    @Override
+    public boolean forgetKeptControl(DeviceId device, String clientToken) {
+        String sql = "DELETE FROM kept_controls WHERE device = ?" + (clientToken == null ? "" : " AND client_token = ?");
+        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, device.toString());
+            if (clientToken != null) {
+                s.setString(2, clientToken);
+            }
+            return s.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw new StoreException("forgetting the kept control of " + device, e);
+        }
     }
 
     private boolean written(Connection c, Object prepared) throws SQLException {

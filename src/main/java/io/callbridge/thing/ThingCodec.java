@@ -32,8 +32,17 @@ public final class ThingCodec {
 
     /** Larger messages are refused: a data-template report is a few hundred bytes. */
     public static final int MAX_PAYLOAD = 64 * 1024;
+    public static final String CONTROL_REPLY = "control_reply";
 
     public static ThingMessage parse(byte[] payload) {
+        return parse(payload, token -> false);
+    }
+
+    /**
+     * As above; a message without {@code method} is a {@code control_reply} when it has a {@code code} and its
+     * {@code clientToken} is one of our controls (the Python SDK leaves {@code method} out of its replies).
+     */
+    public static ThingMessage parse(byte[] payload, java.util.function.Predicate<String> ownControlToken) {
         if (payload.length > MAX_PAYLOAD) {
             throw new ThingException(ThingException.MALFORMED, "payload is larger than " + MAX_PAYLOAD + " bytes");
         }
@@ -47,10 +56,13 @@ public final class ThingCodec {
             throw new ThingException(ThingException.MALFORMED, "payload is not a JSON object");
         }
         JsonNode method = root.get("method");
+        String token = text(root.get("clientToken"));
+        if (method == null && root.path("code").canConvertToInt() && token != null && ownControlToken.test(token)) {
+            method = JSON.getNodeFactory().textNode(CONTROL_REPLY);
+        }
         if (method == null || !method.isTextual() || method.asText().isEmpty()) {
             throw new ThingException(ThingException.MALFORMED, "method is missing or not a string");
         }
-        String token = text(root.get("clientToken"));
         Long timestamp = null;
         JsonNode ts = root.get("timestamp");
         if (ts != null && !ts.isNull()) {
@@ -105,7 +117,9 @@ public final class ThingCodec {
         return bytes(control);
     }
 
-    public static byte[] getStatusReply(String clientToken, String type, Map<String, Object> reported) {
+    /** The answer to get_status: the last reported values, and the control not yet answered (null: none). */
+    public static byte[] getStatusReply(String clientToken, String type, Map<String, Object> reported,
+            Map<String, Object> control) {
         ObjectNode reply = JSON.createObjectNode();
         reply.put("method", "get_status_reply");
         if (clientToken != null) {
@@ -114,7 +128,11 @@ public final class ThingCodec {
         reply.put("code", 0);
         reply.put("status", "success");
         reply.put("type", type == null ? "report" : type);
-        reply.putObject("data").set("reported", JSON.valueToTree(reported));
+        ObjectNode data = reply.putObject("data");
+        data.set("reported", JSON.valueToTree(reported));
+        if (control != null) {
+            data.set("control", JSON.valueToTree(control));
+        }
         return bytes(reply);
     }
 

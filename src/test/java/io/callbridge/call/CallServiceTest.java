@@ -377,6 +377,16 @@ class CallServiceTest {
         }
 
         @Override
+        public Optional<KeptControl> keptControl(DeviceId device) {
+            return delegate.keptControl(device);
+        }
+
+        @Override
+        public boolean forgetKeptControl(DeviceId device, String clientToken) {
+            return delegate.forgetKeptControl(device, clientToken);
+        }
+
+        @Override
         public List<Call> due(Instant now, int limit) {
             return delegate.due(now, limit);
         }

@@ -2,13 +2,13 @@ package io.callbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.callbridge.testing.SdkDevice;
 import io.callbridge.testing.CallBridgeProcess;
 import io.callbridge.testing.DeviceSim;
 import io.callbridge.testing.WebhookReceiver;
 import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
 import org.awaitility.Awaitility;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttSecurityException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -28,13 +28,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -292,59 +288,5 @@ class BrokerSecurityIT {
         String username = DeviceCredentials.username(device, DeviceCredentials.Form.HMAC_SHA256, "c0nn1",
                 String.valueOf(System.currentTimeMillis() / 1000 + validForSeconds));
         return new String[] {username, DeviceCredentials.password(username, secret)};
-    }
-
-    /** A device on MQTT 3.1.1 through Paho's v3 client, which the platform's Java SDK is built on. */
-    private static final class SdkDevice implements AutoCloseable {
-        private final org.eclipse.paho.client.mqttv3.MqttClient client;
-        private final DeviceId device;
-        private final BlockingQueue<JsonNode> down = new LinkedBlockingQueue<>();
-
-        private SdkDevice(org.eclipse.paho.client.mqttv3.MqttClient client, DeviceId device) {
-            this.client = client;
-            this.device = device;
-        }
-
-        static SdkDevice connect(String url, DeviceId device, String secret, DeviceCredentials.Form form)
-                throws org.eclipse.paho.client.mqttv3.MqttException {
-            String expiry = form == DeviceCredentials.Form.HMAC_SHA1 ? "4294967295"
-                    : String.valueOf(System.currentTimeMillis() / 1000 + 600);
-            String username = DeviceCredentials.username(device, form, "ab12c", expiry);
-            var client = new org.eclipse.paho.client.mqttv3.MqttClient(url, DeviceCredentials.clientId(device),
-                    new MemoryPersistence());
-            MqttConnectOptions o = new MqttConnectOptions();
-            o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-            o.setCleanSession(true);
-            o.setUserName(username);
-            o.setPassword(DeviceCredentials.password(username, secret, form).toCharArray());
-            try {
-                client.connect(o);
-            } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
-                client.close();
-                throw e;
-            }
-            SdkDevice sdk = new SdkDevice(client, device);
-            client.subscribe("$thing/down/property/" + device, 0,
-                    (topic, message) -> sdk.down.add(JSON.readTree(message.getPayload())));
-            return sdk;
-        }
-
-        void publish(String json) throws org.eclipse.paho.client.mqttv3.MqttException {
-            client.publish("$thing/up/property/" + device, json.getBytes(StandardCharsets.UTF_8), 1, false);
-        }
-
-        JsonNode next() throws InterruptedException {
-            JsonNode m = down.poll(15, TimeUnit.SECONDS);
-            assertNotNull(m, "no answer on " + device + "'s down topic");
-            return m;
-        }
-
-        @Override
-        public void close() throws org.eclipse.paho.client.mqttv3.MqttException {
-            if (client.isConnected()) {
-                client.disconnect();
-            }
-            client.close();
-        }
     }
 }

@@ -762,6 +762,39 @@ class JdbcCallStoreTest {
     }
 
     @Test
+    void keptControl_isWrittenWithItsTransitionReplacedAndForgotten() {
+        DeviceId device = newDevice();
+        assertNull(service.report(report(device, 1, users(u1), Map.of())).refusal());
+        assertEquals(Optional.empty(), store.keptControl(device), "a ring sends no control");
+
+        Decision accept = service.app(app(device, u1, 1));
+        assertNull(accept.refusal());
+        Effect.Control sent = accept.effects().stream().filter(Effect.Control.class::isInstance)
+                .map(Effect.Control.class::cast).findFirst().orElseThrow();
+        CallStore.KeptControl kept = store.keptControl(device).orElseThrow();
+        assertEquals(sent.clientToken(), kept.clientToken());
+        assertEquals(sent.params(), kept.params(), "the params as they were sent, types and all");
+
+        Decision hangUp = service.app(app(device, u1, 0));
+        assertNull(hangUp.refusal());
+        CallStore.KeptControl newer = store.keptControl(device).orElseThrow();
+        assertNotEquals(kept.clientToken(), newer.clientToken(), "a newer control replaces the kept one");
+        assertEquals(0, newer.params().get(VIDEO));
+
+        assertFalse(store.forgetKeptControl(device, kept.clientToken()), "an answer to the old control forgets nothing");
+        assertTrue(store.keptControl(device).isPresent());
+        assertTrue(store.forgetKeptControl(device, newer.clientToken()));
+        assertEquals(Optional.empty(), store.keptControl(device));
+
+        assertNull(service.report(report(device, 0, users(u1), Map.of())).refusal());
+        assertNull(service.report(report(device, 1, users(u1), Map.of())).refusal());
+        assertNull(service.app(app(device, u1, 0)).refusal());
+        assertTrue(store.keptControl(device).isPresent(), "the reject's control 0");
+        assertTrue(store.forgetKeptControl(device, null), "clear_control forgets whatever is kept");
+        assertEquals(Optional.empty(), store.keptControl(device));
+    }
+
+    @Test
     void deviceSecret_isSetReplacedAndRemovedPerDevice() {
         DeviceId device = newDevice();
         DeviceId other = newDevice();

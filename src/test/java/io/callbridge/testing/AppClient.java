@@ -23,13 +23,17 @@ public final class AppClient {
 
     /** Binds the users to the device as the operator does: they may call it, read its data and join it. */
     public static void bind(DeviceSim device, String... users) {
+        bind(device.id(), users);
+    }
+
+    public static void bind(String device, String... users) {
         ObjectNode body = JSON.createObjectNode();
         var list = body.putArray("users");
         for (String u : users) {
             list.add(u);
         }
         admin().contentType(ContentType.JSON).body(body.toString())
-                .put("/api/devices/" + device.id() + "/users").then().statusCode(200);
+                .put("/api/devices/" + device + "/users").then().statusCode(200);
     }
 
     /** Registers the device's secret (base64) as the operator does: it signs in to the broker and relay with it. */

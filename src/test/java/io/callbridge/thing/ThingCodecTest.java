@@ -225,9 +225,36 @@ class ThingCodecTest {
     }
 
     @Test
+    void getStatusReply_handsBackTheKeptControl() throws Exception {
+        JsonNode node = JSON.readTree(ThingCodec.getStatusReply("t2", "report", Map.of("_sys_video_call_status", 1),
+                Map.of("_sys_video_call_status", 0, "_sys_userid", "20001")));
+        assertEquals(1, node.path("data").path("reported").path("_sys_video_call_status").asInt());
+        assertEquals(0, node.path("data").path("control").path("_sys_video_call_status").asInt());
+        assertEquals("20001", node.path("data").path("control").path("_sys_userid").asText());
+        JsonNode none = JSON.readTree(ThingCodec.getStatusReply("t3", "report", Map.of(), null));
+        assertFalse(none.path("data").has("control"));
+    }
+
+    /** The Python SDK's control_reply has no method: taken as one only when it answers one of our controls. */
+    @Test
+    void aReplyWithoutMethod_isAControlReplyOnlyForOurControls() {
+        byte[] ours = "{\"code\":0,\"clientToken\":\"cb-abc-3\",\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+        ThingMessage m = ThingCodec.parse(ours, token -> token.startsWith("cb-"));
+        assertEquals(ThingCodec.CONTROL_REPLY, m.method());
+        assertEquals(0, m.code());
+        assertEquals("cb-abc-3", m.clientToken());
+        assertEquals(ThingException.MALFORMED, assertThrows(ThingException.class, () -> ThingCodec.parse(ours)).code(),
+                "without the predicate it stays malformed");
+        byte[] theirs = "{\"code\":0,\"clientToken\":\"x-1\"}".getBytes(StandardCharsets.UTF_8);
+        assertThrows(ThingException.class, () -> ThingCodec.parse(theirs, token -> token.startsWith("cb-")));
+        byte[] noCode = "{\"clientToken\":\"cb-abc-3\"}".getBytes(StandardCharsets.UTF_8);
+        assertThrows(ThingException.class, () -> ThingCodec.parse(noCode, token -> token.startsWith("cb-")));
+    }
+
+    @Test
     void getStatusReply_answersFromReported() throws Exception {
         Map<String, Object> reported = Map.of("_sys_video_call_status", 0, "_sys_userid", "20001");
-        JsonNode node = JSON.readTree(ThingCodec.getStatusReply("t\"1", null, reported));
+        JsonNode node = JSON.readTree(ThingCodec.getStatusReply("t\"1", null, reported, null));
         assertEquals("get_status_reply", node.get("method").asText());
         assertEquals("t\"1", node.get("clientToken").asText());
         assertEquals(0, node.get("code").asInt());
