@@ -126,8 +126,8 @@ public final class TokenApi {
         }
     }
 
-    /** "P/D" each, or a bare DeviceName of the request's {@code ProductId}. */
-    private static List<DeviceId> deviceIds(JsonNode root, Optional<String> product) {
+    /** {@code DeviceIds} of the request: "P/D" each, or a bare DeviceName of {@code ProductId}; at most 100. */
+    public static List<DeviceId> deviceIds(JsonNode root, Optional<String> product) {
         JsonNode ids = root.get("DeviceIds");
         if (ids == null || ids.isNull()) {
             return List.of();

@@ -74,6 +74,7 @@ public final class BrokerSecurity {
 
     private static final Logger LOG = LoggerFactory.getLogger(BrokerSecurity.class);
     private static final Duration SIGN_IN_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration PRESENCE_SETTLE = Duration.ofMillis(500);
     private static final String UP = "$thing/up/+/";
     private static final String DOWN = "$thing/down/+/";
 
@@ -84,6 +85,7 @@ public final class BrokerSecurity {
     // HiveMQ's services are static and belong to the broker started last: kept from this broker's start.
     private volatile ClientService clients;
     private volatile ManagedExtensionExecutorService executor;
+    private volatile java.util.function.BiConsumer<String, Boolean> presence = (clientId, online) -> { };
 
     public BrokerSecurity(Settings settings, Devices devices) {
         this.settings = Objects.requireNonNull(settings);
@@ -108,6 +110,52 @@ public final class BrokerSecurity {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             LOG.warn("Could not disconnect MQTT client {}: {}", printable(clientId), e.toString());
         }
+    }
+
+    /**
+     * Told (client id, connected) when a client signs in or its connection ends, off the broker's threads. A refused
+     * sign-in is not a disconnect of whoever holds that client id, and a connection taken over by a new one of the
+     * same id is not reported as gone.
+     */
+    public void onPresence(java.util.function.BiConsumer<String, Boolean> listener) {
+        presence = Objects.requireNonNull(listener);
+    }
+
+    private com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener lifecycle() {
+        return new com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener() {
+            @Override
+            public void onMqttConnectionStart(com.hivemq.extension.sdk.api.events.client.parameters.ConnectionStartInput in) {
+            }
+
+            @Override
+            public void onAuthenticationSuccessful(
+                    com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput in) {
+                String id = in.getClientInformation().getClientId();
+                executor.submit(() -> presence.accept(id, true));
+            }
+
+            @Override
+            public void onAuthenticationFailedDisconnect(
+                    com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationFailedInput in) {
+            }
+
+            @Override
+            public void onDisconnect(com.hivemq.extension.sdk.api.events.client.parameters.DisconnectEventInput in) {
+                String id = in.getClientInformation().getClientId();
+                // Asked a moment later: while this event runs the broker may still count the connection, and a
+                // device that reconnected at once (a takeover of its client id) has not left.
+                executor.schedule(() -> {
+                    ClientService c = clients;
+                    if (c != null) {
+                        c.isClientConnected(id).whenComplete((still, e) -> {
+                            if (e == null && !Boolean.TRUE.equals(still)) {
+                                executor.submit(() -> presence.accept(id, false));
+                            }
+                        });
+                    }
+                }, PRESENCE_SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        };
     }
 
     /** Whether a client with this id is connected to the broker now; false while the broker is not started. */
@@ -140,6 +188,7 @@ public final class BrokerSecurity {
                 clients = Services.clientService();
                 executor = Services.extensionExecutorService();
                 Services.securityRegistry().setAuthenticatorProvider(input -> authenticator());
+                Services.eventRegistry().setClientLifecycleEventListener(input -> lifecycle());
             }
 
             @Override

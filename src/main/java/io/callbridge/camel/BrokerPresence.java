@@ -1,11 +1,14 @@
 package io.callbridge.camel;
 
 import io.callbridge.call.CallService;
+import io.callbridge.call.CallStore;
 import io.callbridge.call.DevicePresence;
 import io.callbridge.call.DeviceState;
 import io.callbridge.thing.DeviceId;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
 
 import java.time.Clock;
 
@@ -16,6 +19,8 @@ import java.time.Clock;
 @ApplicationScoped
 public class BrokerPresence implements DevicePresence {
 
+    private static final Logger LOG = Logger.getLogger(BrokerPresence.class);
+
     @Inject
     MqttBroker broker;
 
@@ -25,7 +30,18 @@ public class BrokerPresence implements DevicePresence {
     @Inject
     CallBridgeConfig config;
 
+    @Inject
+    AppPushes pushes;
+
     private final Clock clock = Clock.systemUTC();
+
+    /** The embedded broker says a client signed in or left; a registered device's apps are told. */
+    void changed(String clientId, boolean online) {
+        calls.store().deviceByClientId(clientId).map(CallStore.Registered::device).ifPresent(device -> {
+            LOG.debugf("Device %s %s", device, online ? "connected" : "disconnected");
+            pushes.presence(device, online);
+        });
+    }
 
     @Override
     public boolean online(DeviceId device) {

@@ -31,6 +31,17 @@ public interface CallBridgeConfig {
 
     Limits limits();
 
+    /** The app push WebSocket, {@code /ws/explorer} on the HTTP port. */
+    Push push();
+
+    interface Push {
+        /** A connection that sends nothing for this long (the SDKs send a keep-alive every 10 s) is closed. */
+        Duration idleTimeout();
+
+        /** Connections at once, at most; more are refused at the upgrade. */
+        int maxConnections();
+    }
+
     /** Rates per second and their bursts; a rate of 0 turns that limit off. */
     interface Limits {
         /** Reports (and get_status) from one device; more get report_reply 429. */

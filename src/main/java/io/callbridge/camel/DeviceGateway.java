@@ -43,6 +43,7 @@ public class DeviceGateway {
     /** The topic a down message goes to. */
     public static final String DOWN_TOPIC = "CallBridgeDownTopic";
     private static final String MESSAGE = "CallBridgeThingMessage";
+    private static final String PAYLOAD = "CallBridgeThingPayload";
 
     private static final Logger LOG = Logger.getLogger(DeviceGateway.class);
 
@@ -54,6 +55,9 @@ public class DeviceGateway {
 
     @Inject
     Limits limits;
+
+    @Inject
+    AppPushes pushes;
 
     /** Reads an up message; a malformed one gets its error reply in the body, ready for the downlink. */
     public void parse(Exchange exchange) {
@@ -67,8 +71,9 @@ public class DeviceGateway {
         exchange.getMessage().setHeader(DEVICE, device.toString());
         metrics.uplinkLag(System.currentTimeMillis() - receivedAt(exchange));
         try {
-            ThingMessage message = ThingCodec.parse(exchange.getMessage().getBody(byte[].class),
-                    token -> CallEngine.callIdOfControlToken(token) != null);
+            byte[] payload = exchange.getMessage().getBody(byte[].class);
+            ThingMessage message = ThingCodec.parse(payload, token -> CallEngine.callIdOfControlToken(token) != null);
+            exchange.setProperty(PAYLOAD, payload);
             exchange.setProperty(MESSAGE, message);
             exchange.getMessage().setHeader(METHOD, message.method());
         } catch (ThingException e) {
@@ -112,6 +117,9 @@ public class DeviceGateway {
         } else {
             metrics.report(decision.unchanged() ? "unchanged" : "applied");
             metrics.ringStarted(decision, receivedAt(exchange));
+            if (!decision.unchanged()) {
+                pushes.report(device, Topics.upProperty(device), exchange.getProperty(PAYLOAD, byte[].class));
+            }
             down(exchange, device, ThingCodec.reply("report", message.clientToken(), 0, "success"));
         }
     }
@@ -176,7 +184,11 @@ public class DeviceGateway {
                 .ifPresent(d -> exchange.getMessage().setHeader(DEVICE, d.toString()));
         exchange.getMessage().setHeader(CALL_ID, control.callId());
         exchange.getMessage().setHeader(DOWN_TOPIC, control.topic());
-        exchange.getMessage().setBody(control.body().getBytes(StandardCharsets.UTF_8));
+        byte[] body = control.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getMessage().setBody(body);
+        if (control.attempts() == 0) {
+            Topics.deviceOfDownProperty(control.topic()).ifPresent(d -> pushes.control(d, control.topic(), body));
+        }
     }
 
     private static void down(Exchange exchange, DeviceId device, byte[] payload) {

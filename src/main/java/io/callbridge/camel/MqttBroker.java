@@ -54,6 +54,9 @@ public class MqttBroker {
     DeviceSignIn signIn;
 
     @Inject
+    BrokerPresence presence;
+
+    @Inject
     Limits limits;
 
     private EmbeddedBroker embedded;
@@ -79,6 +82,11 @@ public class MqttBroker {
         BrokerSecurity.Settings settings = new BrokerSecurity.Settings(credentials.username(), credentials.password(),
                 ownIds::contains, e.anonymousDevices(), limits.mqttConnectsPerAddress());
         security = new BrokerSecurity(settings, signIn::broker);
+        security.onPresence((clientId, online) -> {
+            if (!ownIds.contains(clientId)) {
+                presence.changed(clientId, online);
+            }
+        });
         BrokerSecurity.warning(settings).ifPresent(LOG::warn);
         try {
             embedded = EmbeddedBroker.start(e.host(), e.port(), dir,

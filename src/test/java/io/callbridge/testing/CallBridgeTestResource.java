@@ -62,6 +62,8 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         config.put("callbridge.call.connect-timeout", "6s");
         config.put("callbridge.call.media-grace", "2s");
         config.put("callbridge.p2p.port", "0");
+        // AppPushTest plays the SDKs' keep-alive against it: an idle minute scaled down to seconds.
+        config.put("callbridge.push.idle-timeout", "4s");
         config.put("callbridge.p2p.command-timeout", "2s");
         config.put("callbridge.p2p.access-check-interval", "300ms");
         // Every test calls from 127.0.0.1, some with refused tokens on purpose: LimitsIT checks the default rates.

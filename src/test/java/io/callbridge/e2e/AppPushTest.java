@@ -1,0 +1,219 @@
+package io.callbridge.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.callbridge.camel.MqttBroker;
+import io.callbridge.testing.AppClient;
+import io.callbridge.testing.AppSdks;
+import io.callbridge.testing.CallBridgeProcess;
+import io.callbridge.testing.CallBridgeTestResource;
+import io.callbridge.testing.DeviceSim;
+import io.callbridge.testing.WsClient;
+import io.callbridge.thing.DeviceCredentials;
+import io.callbridge.thing.DeviceId;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The app push WebSocket as the platform's app SDKs use it: an app that watches its doorbell through
+ * {@code /ws/explorer} hears it ring from a {@code DeviceChange} push, answers through the tokenapi, and sees the
+ * control, the call connect and end, and the device leave; a stranger's devices are refused; the SDKs' keep-alive
+ * keeps an idle connection open and silence closes it.
+ */
+@QuarkusTest
+@WithTestResource(CallBridgeTestResource.class)
+class AppPushTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    MqttBroker broker;
+
+    DeviceSim device;
+    DeviceSim other;
+    WsClient app;
+    /** The SDKs' keep-alive, every second here (the idle timeout is 4 s in tests; the SDKs send one every 10 s). */
+    ScheduledExecutorService keepAlive;
+
+    @BeforeEach
+    void connect() throws Exception {
+        device = DeviceSim.registered(broker.url());
+        other = DeviceSim.registered(broker.url());
+        AppClient.bind(device, "20001");
+        AppClient.bind(other, "20002");
+        app = WsClient.connect(url("20001"));
+        keepAlive = Executors.newSingleThreadScheduledExecutor();
+        keepAlive.scheduleAtFixedRate(() -> app.send("{\"action\":\"Hello\",\"reqId\":1}"), 0, 1, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void close() {
+        keepAlive.shutdownNow();
+        app.close();
+        device.close();
+        other.close();
+    }
+
+    private static String url(String user) {
+        return "ws://127.0.0.1:" + RestAssured.port + "/ws/explorer?uin=" + user + "&cId=" + UUID.randomUUID();
+    }
+
+    /** Android's ActivePush: an integer reqId, the token and the devices in params. */
+    private static String activePush(int reqId, String token, String... devices) {
+        return JSON.createObjectNode().put("action", "ActivePush").put("reqId", reqId).set("params",
+                JSON.createObjectNode().put("AccessToken", token).put("Platform", "android").put("RegionId", 1)
+                        .set("DeviceIds", JSON.valueToTree(List.of(devices)))).toString();
+    }
+
+    private static JsonNode answer(WsClient ws, JsonNode reqId) {
+        return ws.await(m -> reqId.equals(m.path("reqId")) && m.has("data"));
+    }
+
+    /** The next push for the device with this SubType, its Payload decoded. */
+    private JsonNode push(WsClient ws, DeviceSim d, String subType) {
+        JsonNode push = ws.await(m -> m.path("push").asBoolean() && "DeviceChange".equals(m.path("action").asText())
+                && d.id().equals(m.path("params").path("DeviceId").asText())
+                && subType.equals(m.path("params").path("SubType").asText()));
+        assertFalse(push.has("reqId"), "a push has no reqId (iOS tells them apart by it)");
+        try {
+            return JSON.readTree(Base64.getDecoder().decode(push.path("params").path("Payload").asText()));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private JsonNode reportPush(int status) {
+        JsonNode payload;
+        do {
+            payload = push(app, device, "Report");
+        } while (payload.path("params").path("_sys_video_call_status").asInt(-1) != status);
+        assertEquals("report", payload.path("method").asText());
+        return payload;
+    }
+
+    @Test
+    void theAppHearsTheRingAndFollowsTheCall() {
+        app.send(activePush(7, "token-20001", device.id(), other.id()));
+        JsonNode watching = answer(app, JSON.getNodeFactory().numberNode(7)).path("data").path("Response");
+        assertFalse(watching.has("Error"), watching::toString);
+        assertEquals(List.of(device.id()), strings(watching.path("DeviceIds")));
+        assertEquals(List.of(other.id()), strings(watching.path("RefusedDeviceIds")), "a stranger's device is named");
+
+        device.awaitReply(device.report(1, "20001"));
+        JsonNode ring = reportPush(1);
+        assertEquals("20001", ring.path("params").path("_sys_userid").asText(), "the app sees its own id ringing");
+
+        assertTrue(AppSdks.ANDROID.call("AppControlDeviceData", "token-20001", Map.of("DeviceId", device.id(),
+                "Data", AppClient.data(device, 1, "20001").toString())).success());
+        JsonNode control = push(app, device, "Push");
+        assertEquals("control", control.path("method").asText());
+        assertEquals(1, control.path("params").path("_sys_video_call_status").asInt());
+        device.awaitControl(1);
+
+        device.awaitReply(device.report(2, "20001"));
+        assertEquals("20001", reportPush(2).path("params").path("_sys_userid").asText());
+        device.awaitReply(device.report(0, "20001"));
+        reportPush(0);
+
+        // The other device is not watched: its report, answered before ours, was pushed to no one.
+        other.awaitReply(other.report(1, "20002"));
+        device.awaitReply(device.report(1, "20001"));
+        reportPush(1);
+        assertTrue(app.texts().stream().noneMatch(m -> other.id().equals(m.path("params").path("DeviceId").asText())),
+                () -> "pushed a stranger's device: " + app.texts());
+    }
+
+    @Test
+    void theDeviceLeavingAndComingBackIsPushed() throws Exception {
+        String secret = CallBridgeProcess.randomSecret();
+        DeviceSim door = DeviceSim.registered(broker.url(), secret);
+        AppClient.bind(door, "20001");
+        app.send(activePush(2, "token-20001", door.id()));
+        answer(app, JSON.getNodeFactory().numberNode(2));
+        door.close();
+        if (!broker.embedded()) {
+            return; // an external broker does not tell CallBridge who is connected (README: presence)
+        }
+        assertEquals(0, push(app, door, "Offline").path("Online").asInt(-1));
+        DeviceId id = new DeviceId(door.productId(), door.deviceName());
+        try (DeviceSim back = DeviceSim.signedIn(broker.url(), id, secret, DeviceCredentials.Form.HMAC_SHA1)) {
+            assertEquals(1, push(app, back, "Online").path("Online").asInt(-1));
+        }
+    }
+
+    @Test
+    void heartbeatsInEveryFormAreAnsweredAndBadTokensRefused() {
+        // Android wraps the heartbeat in YunApi with ActionParams; iOS puts its fields beside Action; older apps send
+        // it as the action itself. reqIds may be strings.
+        app.send("{\"action\":\"YunApi\",\"reqId\":\"hb-1\",\"params\":{\"Action\":\"AppDeviceTraceHeartBeat\","
+                + "\"ActionParams\":{\"AccessToken\":\"token-20001\",\"DeviceIds\":[\"" + device.id() + "\"],"
+                + "\"Platform\":\"android\",\"RequestId\":\"r-1\"}}}");
+        JsonNode android = answer(app, JSON.getNodeFactory().textNode("hb-1")).path("data").path("Response");
+        assertEquals("r-1", android.path("RequestId").asText());
+        assertEquals(List.of(device.id()), strings(android.path("DeviceIds")));
+
+        app.send("{\"action\":\"YunApi\",\"reqId\":\"5001\",\"params\":{\"Action\":\"AppDeviceTraceHeartBeat\","
+                + "\"AccessToken\":\"token-20001\",\"RequestId\":\"r-2\"}}");
+        JsonNode ios = answer(app, JSON.getNodeFactory().textNode("5001")).path("data").path("Response");
+        assertEquals(List.of(device.id()), strings(ios.path("DeviceIds")), "a heartbeat naming none keeps the watch");
+
+        app.send("{\"action\":\"AppDeviceTraceHeartBeat\",\"reqId\":3,\"params\":{\"AccessToken\":\"token-20001\","
+                + "\"DeviceIds\":[\"" + device.id() + "\"]}}");
+        assertFalse(answer(app, JSON.getNodeFactory().numberNode(3)).path("data").path("Response").has("Error"));
+
+        assertEquals("hello world", answer(app, JSON.getNodeFactory().numberNode(1)).path("data").path("result")
+                .asText(), "the keep-alive is answered");
+
+        app.send(activePush(9, "not-a-token", device.id()));
+        JsonNode bad = answer(app, JSON.getNodeFactory().numberNode(9));
+        assertEquals("InvalidParameterValue.InvalidAccessToken", bad.path("error").asText());
+        assertEquals("InvalidParameterValue.InvalidAccessToken",
+                bad.path("data").path("Response").path("Error").path("Code").asText());
+
+        app.send("{\"action\":\"AppDeleteEverything\",\"reqId\":10}");
+        assertEquals("InvalidAction", answer(app, JSON.getNodeFactory().numberNode(10)).path("error").asText());
+        app.send("not json");
+        assertEquals("InvalidParameter", app.await(m -> m.has("error")).path("error").asText());
+        assertFalse(app.isClosed(), "bad requests get answers, not a closed connection");
+    }
+
+    /** The idle timeout is 4 s in tests: the SDKs' keep-alive every second holds a connection well past it. */
+    @Test
+    void theKeepAliveHoldsAnIdleConnectionAndSilenceClosesIt() throws Exception {
+        app.send(activePush(2, "token-20001", device.id()));
+        answer(app, JSON.getNodeFactory().numberNode(2));
+        try (WsClient silent = WsClient.connect(url("20001"))) {
+            long opened = System.currentTimeMillis();
+            assertTrue(silent.awaitClose() > 0, "the silent connection is closed");
+            long held = System.currentTimeMillis() - opened;
+            assertTrue(held >= 4000, "not before its idle timeout: " + held + " ms");
+            // The app connected before the silent one, so it too is older than the idle timeout.
+            assertFalse(app.isClosed(), "the connection that kept alive is still open");
+            device.awaitReply(device.report(1, "20001"));
+            reportPush(1);
+        }
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
