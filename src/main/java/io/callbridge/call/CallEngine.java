@@ -44,7 +44,9 @@ public final class CallEngine {
      */
     public enum Trigger {
         RING, DEVICE_IDLE, DEVICE_IN_CALL, ACCEPT, REJECT, DEADLINE, CONTROL_FAILED, MEDIA_LOST, MEDIA_RESUMED,
-        APP_CALL, APP_HANG_UP, DEVICE_ACCEPT, DEVICE_REFUSE
+        APP_CALL, APP_HANG_UP, DEVICE_ACCEPT, DEVICE_REFUSE,
+        /** The device left the broker and did not come back within the grace. */
+        DEVICE_OFFLINE
     }
 
     /** {@code mediaGrace}: how long a connected call outlives its media before it ends as INTERRUPTED. */
@@ -84,6 +86,7 @@ public final class CallEngine {
         row(Phase.IDLE, Trigger.APP_CALL, "RINGING (app calls device); control 1; call.ringing; ring deadline",
                 CallEngine::startAppCall);
         row(Phase.IDLE, Trigger.APP_HANG_UP, "refused: no call", CallEngine::noCall);
+        row(Phase.IDLE, Trigger.DEVICE_OFFLINE, "no change (no call)", s -> { });
 
         row(Phase.RINGING, Trigger.RING, "same call: no change; other callees: refused busy", CallEngine::ringAgain);
         row(Phase.RINGING, Trigger.DEVICE_IDLE, "ENDED CANCELED; call.canceled, call.ended", CallEngine::cancel);
@@ -141,6 +144,10 @@ public final class CallEngine {
         row(Phase.CONNECTED, Trigger.APP_HANG_UP, "caller: ENDED HANGUP, control 0, call.ended; other: refused",
                 CallEngine::hangUpByCaller);
         row(Phase.CONNECTED, Trigger.DEVICE_ACCEPT, "no change", s -> { });
+        for (Phase p : List.of(Phase.RINGING, Phase.ACCEPTED, Phase.CONNECTED)) {
+            row(p, Trigger.DEVICE_OFFLINE, "ENDED OFFLINE; control 0 (kept for the device's return); call.ended",
+                    CallEngine::offline);
+        }
 
         row(Phase.ENDED, Trigger.CONTROL_FAILED, "call.control_failed (the device missed the end)",
                 CallEngine::controlFailed);
@@ -337,6 +344,16 @@ public final class CallEngine {
         }
         Step step = new Step(this, call.device(), call, null, call.media(), null, null);
         step.run(lost ? Trigger.MEDIA_LOST : Trigger.MEDIA_RESUMED);
+        return step.finish(null, null);
+    }
+
+    /** The device's connection is gone (past the grace): its call, if any, ends OFFLINE. */
+    public Decision onOffline(Call call) {
+        if (call == null) {
+            return unchanged(null, null);
+        }
+        Step step = new Step(this, call.device(), call, null, call.media(), null, null);
+        step.run(Trigger.DEVICE_OFFLINE);
         return step.finish(null, null);
     }
 
@@ -545,6 +562,10 @@ public final class CallEngine {
         } else {
             s.refuse(Refusal.Kind.NOT_CALLEE, "user " + s.user + " is not a callee of call " + s.call.id());
         }
+    }
+
+    private static void offline(Step s) {
+        s.end(EndReason.OFFLINE, s.call.device().toString(), true);
     }
 
     private static void noAnswer(Step s) {

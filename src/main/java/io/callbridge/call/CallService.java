@@ -89,6 +89,11 @@ public final class CallService {
         }
     }
 
+    /** The device left its broker and stayed away for the grace: its active call, if any, ends OFFLINE. */
+    public Decision offline(DeviceId device) {
+        return decide(() -> engine.onOffline(store.active(device).orElse(null)));
+    }
+
     /** The device's media ended or broke ({@code lost}), or came back; no active call: nothing. */
     public Decision media(DeviceId device, boolean lost) {
         return decide(() -> engine.onMedia(store.active(device).orElse(null), lost));

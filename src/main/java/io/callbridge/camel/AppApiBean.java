@@ -80,10 +80,10 @@ public class AppApiBean {
             exchange.getMessage().setHeader(DeviceGateway.CALL_ID, decision.call().id());
             exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), ""));
         } catch (ApiException e) {
-            LOG.infof("%s for %s refused: %s %s", TokenApi.CONTROL, request.device(), e.code(), e.getMessage());
+            LOG.infof("%s for %s refused: %s %s", TokenApi.CONTROL, deviceName(request), e.code(), e.getMessage());
             fail(exchange, e);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "%s for %s failed", TokenApi.CONTROL, request.device());
+            LOG.errorf(e, "%s for %s failed", TokenApi.CONTROL, deviceName(request));
             fail(exchange, new ApiException(ApiException.INTERNAL_ERROR, "internal error"));
         }
     }
@@ -133,6 +133,10 @@ public class AppApiBean {
             throw new ApiException(ApiException.REQUEST_LIMIT_EXCEEDED, "too many requests with this access token;"
                     + " try again later");
         }
+    }
+
+    private static String deviceName(ApiRequest request) {
+        return request.device().map(Object::toString).orElse("(no device)");
     }
 
     private static String address(Exchange exchange) {

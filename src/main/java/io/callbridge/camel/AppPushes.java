@@ -1,21 +1,52 @@
 package io.callbridge.camel;
 
+import io.callbridge.mqtt.Downlink;
 import io.callbridge.push.AppPushHub;
 import io.callbridge.push.PushMessages;
 import io.callbridge.thing.DeviceId;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
 
 /**
  * What apps are pushed, from the places where it is known to be committed: a device's report once its transition
- * is durable, a control when it leaves the outbox for the device, a device's connection coming or going.
+ * is durable, a control when it leaves the outbox for the device, a device's connection coming or going. With
+ * several instances ({@code callbridge.cluster.group}) an app may be connected to any of them, so each push goes
+ * through the broker on {@code $thing/callbridge/push/P/D}, which every instance reads (not shared) and hands to
+ * its own connections; alone, an instance hands it over directly.
  */
 @ApplicationScoped
 public class AppPushes {
+
+    /** Under $thing/ so the service credential's ACL covers it; no device's own topics match it. */
+    static final String RELAY = "$thing/callbridge/push/";
+    private static final long RELAY_DEADLINE_MILLIS = 10_000;
+    private static final Logger LOG = Logger.getLogger(AppPushes.class);
+
+    @Inject
+    CallBridgeConfig config;
+
+    @Inject
+    Downlink downlink;
 
     private final AppPushHub hub = new AppPushHub();
 
     public AppPushHub hub() {
         return hub;
+    }
+
+    void started(@Observes StartupEvent event) {
+        if (clustered()) {
+            downlink.watch(RELAY + "+/+", (topic, payload) -> relayed(topic, payload));
+        }
+    }
+
+    private boolean clustered() {
+        return config.cluster().group().filter(g -> !g.isBlank()).isPresent();
     }
 
     public void report(DeviceId device, String topic, byte[] payload) {
@@ -32,9 +63,35 @@ public class AppPushes {
     }
 
     private void send(DeviceId device, PushMessages.Change change, String topic, byte[] payload) {
-        if (hub.watched(device)) {
+        if (clustered()) {
+            String text = PushMessages.deviceChange(device, change, topic, payload, hub.nextSeq(),
+                    System.currentTimeMillis());
+            if (!downlink.send(RELAY + device.productId() + "/" + device.deviceName(),
+                    text.getBytes(StandardCharsets.UTF_8), System.currentTimeMillis() + RELAY_DEADLINE_MILLIS, 0,
+                    null)) {
+                LOG.debugf("App push for %s not relayed: the downlink is full", device);
+            }
+        } else if (hub.watched(device)) {
             hub.push(device, seq -> PushMessages.deviceChange(device, change, topic, payload, seq,
                     System.currentTimeMillis()));
+        }
+    }
+
+    /** A push any instance made, for this instance's connections. */
+    private void relayed(String topic, byte[] payload) {
+        String[] s = topic.split("/", -1);
+        if (s.length != 5) {
+            return;
+        }
+        DeviceId device;
+        try {
+            device = new DeviceId(s[3], s[4]);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        if (hub.watched(device)) {
+            String text = new String(payload, StandardCharsets.UTF_8);
+            hub.push(device, seq -> text);
         }
     }
 }

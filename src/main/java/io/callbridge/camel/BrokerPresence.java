@@ -2,15 +2,20 @@ package io.callbridge.camel;
 
 import io.callbridge.call.CallService;
 import io.callbridge.call.CallStore;
+import io.callbridge.call.Decision;
 import io.callbridge.call.DevicePresence;
 import io.callbridge.call.DeviceState;
 import io.callbridge.thing.DeviceId;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Presence from the embedded broker's own connections; on an external broker, which does not say, from how recent
@@ -34,13 +39,44 @@ public class BrokerPresence implements DevicePresence {
     AppPushes pushes;
 
     private final Clock clock = Clock.systemUTC();
+    private final ScheduledExecutorService graces = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "callbridge-offline-grace");
+        t.setDaemon(true);
+        return t;
+    });
 
-    /** The embedded broker says a client signed in or left; a registered device's apps are told. */
+    /**
+     * The embedded broker says a client signed in or left; a registered device's apps are told, and a call of a
+     * device that stays away for the grace ends OFFLINE.
+     */
     void changed(String clientId, boolean online) {
         calls.store().deviceByClientId(clientId).map(CallStore.Registered::device).ifPresent(device -> {
             LOG.debugf("Device %s %s", device, online ? "connected" : "disconnected");
             pushes.presence(device, online);
+            if (!online && calls.store().active(device).isPresent()) {
+                graces.schedule(() -> endIfStillAway(device), config.call().offlineGrace().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
         });
+    }
+
+    private void endIfStillAway(DeviceId device) {
+        try {
+            if (!online(device)) {
+                Decision d = calls.offline(device);
+                if (!d.unchanged() && d.after() != null) {
+                    LOG.infof("Call %s on %s ended OFFLINE: the device left the broker and is not back after %s",
+                            d.after().id(), device, config.call().offlineGrace());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Ending the call of %s, gone offline, failed", device);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        graces.shutdownNow();
     }
 
     @Override

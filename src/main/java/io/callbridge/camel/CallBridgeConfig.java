@@ -199,6 +199,9 @@ public interface CallBridgeConfig {
         /** How long a connected call outlives its media (voice closed, link lost) before it ends INTERRUPTED. */
         Duration mediaGrace();
 
+        /** How long a call outlives its device's connection to the embedded broker before it ends OFFLINE. */
+        Duration offlineGrace();
+
         /** How far ahead of this server's clock a report's timestamp may be; one further ahead is refused. */
         @WithDefault("10m")
         Duration maxClockSkew();

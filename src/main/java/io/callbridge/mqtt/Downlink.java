@@ -108,7 +108,8 @@ public final class Downlink implements AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong retried = new AtomicLong();
-    private final Map<String, java.util.function.Consumer<byte[]>> watched = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, java.util.function.BiConsumer<String, byte[]>> watched =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile MqttAsyncClient client;
     private volatile boolean connected;
     private volatile boolean closed;
@@ -171,10 +172,16 @@ public final class Downlink implements AutoCloseable {
     }
 
     /**
-     * Subscribes this connection to {@code topic} (QoS 0), again after every reconnect, and hands each message's
-     * payload to {@code handler} on a Paho thread. For the broker's own statistics ({@code $SYS/...}).
+     * Subscribes this connection to {@code topic} (a filter, QoS 0), again after every reconnect, and hands each
+     * matching message's payload to {@code handler} on a Paho thread. For the broker's own statistics
+     * ({@code $SYS/...}) and the app pushes other instances relay.
      */
     public void watch(String topic, java.util.function.Consumer<byte[]> handler) {
+        watch(topic, (t, payload) -> handler.accept(payload));
+    }
+
+    /** As above, with the topic each message came on (for a filter with wildcards). */
+    public void watch(String topic, java.util.function.BiConsumer<String, byte[]> handler) {
         watched.put(topic, handler);
         if (connected) {
             subscribeWatched();
@@ -406,8 +413,16 @@ public final class Downlink implements AutoCloseable {
         public void messageArrived(String topic, MqttMessage message) {
             var handler = watched.get(topic);
             if (handler != null) {
-                handler.accept(message.getPayload());
+                handler.accept(topic, message.getPayload());
+                return;
             }
+            watched.forEach((filter, h) -> {
+                if (filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0) {
+                    if (org.eclipse.paho.mqttv5.common.util.MqttTopicValidator.isMatched(filter, topic)) {
+                        h.accept(topic, message.getPayload());
+                    }
+                }
+            });
         }
 
         @Override

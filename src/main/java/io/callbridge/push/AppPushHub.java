@@ -82,6 +82,11 @@ public final class AppPushHub {
         return sessions != null && !sessions.isEmpty();
     }
 
+    /** A sequence number for a push made elsewhere (and relayed to the hubs of every instance). */
+    public long nextSeq() {
+        return seq.incrementAndGet();
+    }
+
     public int sessions() {
         return watched.size();
     }

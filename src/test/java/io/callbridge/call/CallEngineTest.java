@@ -620,6 +620,45 @@ class CallEngineTest {
                 .get(0).details());
     }
 
+    // ---- the device leaves the broker during a call ----
+
+    @Test
+    void idle_deviceOffline_changesNothing() {
+        Decision d = engine.onOffline(null);
+        assertTrue(d.unchanged());
+        assertEquals(List.of(), d.effects());
+    }
+
+    @Test
+    void ringing_deviceOffline_endsOfflineAndKeepsAControlZero() {
+        ring("20001;20002");
+        Decision d = offline();
+        assertEnded(d.after(), EndReason.OFFLINE, DEVICE.toString());
+        assertEquals(endControl(Media.VIDEO, "20001;20002"), controls(d).get(0).params(),
+                "control 0, kept for get_status when the device is back");
+        assertEquals(Map.of("reason", "OFFLINE", "endedBy", DEVICE.toString()),
+                assertEvents(d, CallEvent.ENDED).get(0).details());
+    }
+
+    @Test
+    void accepted_deviceOffline_endsOffline() {
+        accept("20001", "20001");
+        Decision d = offline();
+        assertEnded(d.after(), EndReason.OFFLINE, DEVICE.toString());
+        assertEquals(1, controls(d).size());
+        assertEvents(d, CallEvent.ENDED);
+    }
+
+    @Test
+    void connected_deviceOffline_endsOffline() {
+        connect("20001", "20001");
+        Decision d = offline();
+        assertEnded(d.after(), EndReason.OFFLINE, DEVICE.toString());
+        assertEquals(0, controls(d).get(0).params().get("_sys_video_call_status"));
+        assertEvents(d, CallEvent.ENDED);
+        assertTrue(engine.onOffline(d.after()).unchanged(), "an ended call stays ended");
+    }
+
     @Test
     void connected_deviceInCall_changesNothingButTheState() {
         Call connected = connect("20001", "20001");
@@ -1511,6 +1550,10 @@ class CallEngineTest {
 
     Decision deadline() {
         return apply(engine.onDeadline(call));
+    }
+
+    Decision offline() {
+        return apply(engine.onOffline(call));
     }
 
     Decision controlReply(String token, int code, String status) {

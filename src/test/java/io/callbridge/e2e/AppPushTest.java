@@ -158,6 +158,32 @@ class AppPushTest {
         }
     }
 
+    /** The device drops mid-call: the app is told at once, and past the offline grace (1 s here) the call ends. */
+    @Test
+    void aDeviceThatDropsMidCallEndsItOffline() throws Exception {
+        DeviceSim door = DeviceSim.registered(broker.url(), CallBridgeProcess.randomSecret());
+        AppClient.bind(door, "20001");
+        app.send(activePush(2, "token-20001", door.id()));
+        answer(app, JSON.getNodeFactory().numberNode(2));
+        door.awaitReply(door.report(1, "20001"));
+        assertTrue(AppSdks.ANDROID.call("AppControlDeviceData", "token-20001", Map.of("DeviceId", door.id(),
+                "Data", AppClient.data(door, 1, "20001").toString())).success());
+        door.awaitControl(1);
+        door.awaitReply(door.report(2, "20001"));
+        String callId = AppClient.admin().queryParam("device", door.id()).get("/api/calls").then().statusCode(200)
+                .extract().path("calls[0].callId");
+        door.close();
+        if (!broker.embedded()) {
+            return; // an external broker does not tell CallBridge who is connected (README: presence)
+        }
+        push(app, door, "Offline");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> "ENDED".equals(
+                AppClient.admin().get("/api/calls/" + callId).then().extract().path("state")));
+        AppClient.admin().get("/api/calls/" + callId).then().statusCode(200)
+                .body("reason", org.hamcrest.Matchers.equalTo("OFFLINE"))
+                .body("endedBy", org.hamcrest.Matchers.equalTo(door.id()));
+    }
+
     @Test
     void heartbeatsInEveryFormAreAnsweredAndBadTokensRefused() {
         // Android wraps the heartbeat in YunApi with ActionParams; iOS puts its fields beside Action; older apps send

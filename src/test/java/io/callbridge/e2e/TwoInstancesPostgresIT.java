@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callbridge.broker.EmbeddedBroker;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.CallBridgeProcess;
+import io.callbridge.testing.WsClient;
+import io.callbridge.thing.DeviceId;
 import io.callbridge.testing.DeviceSim;
 import io.callbridge.testing.WebhookReceiver;
 import org.awaitility.Awaitility;
@@ -122,6 +124,44 @@ class TwoInstancesPostgresIT {
             JsonNode mqtt = mqttHealth(instance);
             assertEquals("UP", mqtt.path("status").asText(), mqtt.toString());
             assertEquals("$share/" + group + "/$thing/up/property/+/+", mqtt.path("data").path("topic").asText());
+        }
+    }
+
+    /**
+     * One instance handles the device's report (whichever the shared subscription picks); an app connected to either
+     * instance hears it: pushes go through the broker to every instance.
+     */
+    @Test
+    void anAppOnEitherInstanceHearsTheRingAndTheControl() throws Exception {
+        DeviceSim device = devices.get(0);
+        DeviceId id = new DeviceId(device.productId(), device.deviceName());
+        instances.get(0).bindUsers(id, "20001");
+        List<WsClient> apps = new ArrayList<>();
+        try {
+            for (CallBridgeProcess instance : instances) {
+                WsClient app = WsClient.connect(instance.baseUrl().replaceFirst("^http", "ws") + "/ws/explorer?uin=20001");
+                apps.add(app);
+                app.send("{\"action\":\"ActivePush\",\"reqId\":1,\"params\":{\"AccessToken\":\"token-20001\","
+                        + "\"DeviceIds\":[\"" + device.id() + "\"]}}");
+                JsonNode watching = app.await(m -> m.path("reqId").asInt() == 1 && m.has("data"));
+                assertEquals(device.id(), watching.path("data").path("Response").path("DeviceIds").path(0).asText(),
+                        watching::toString);
+            }
+            assertEquals(0, device.awaitReply(device.report(1, "20001")).path("code").asInt());
+            for (WsClient app : apps) {
+                JsonNode push = app.await(m -> "Report".equals(m.path("params").path("SubType").asText()));
+                JsonNode report = JSON.readTree(java.util.Base64.getDecoder().decode(push.path("params").path("Payload")
+                        .asText()));
+                assertEquals(1, report.path("params").path("_sys_video_call_status").asInt());
+                assertEquals(device.id(), push.path("params").path("DeviceId").asText());
+            }
+            assertEquals("", accept(instances.get(1), device, "20001"));
+            device.awaitControl(1);
+            for (WsClient app : apps) {
+                app.await(m -> "Push".equals(m.path("params").path("SubType").asText()));
+            }
+        } finally {
+            apps.forEach(WsClient::close);
         }
     }
 

@@ -92,12 +92,13 @@ public final class WsClient implements AutoCloseable {
                 URI.create(uri));
     }
 
-    public WsClient send(String text) {
+    /** One frame at a time: the JDK's WebSocket refuses a send while another is pending (a keep-alive thread). */
+    public synchronized WsClient send(String text) {
         ws.sendText(text, true).join();
         return this;
     }
 
-    public WsClient sendBinary(byte[] data) {
+    public synchronized WsClient sendBinary(byte[] data) {
         ws.sendBinary(ByteBuffer.wrap(data), true).join();
         return this;
     }
