@@ -208,8 +208,11 @@ public final class TokenApi {
         return decision;
     }
 
-    /** The device's last reported properties, as {@code {"<prop>":{"Value":…,"LastUpdate":<ms>}}} in a string. */
-    public String deviceData(ApiRequest request) {
+    /**
+     * The device's last reported properties, as {@code Data} {@code {"<prop>":{"Value":…,"LastUpdate":<ms>}}} in a
+     * string, and what it said of itself with report_info as {@code DeviceInfo} (when it did).
+     */
+    public Map<String, Object> deviceData(ApiRequest request) {
         String user = user(request);
         DeviceId device = device(request);
         if (!calls.mayUseDevice(device, user)) {
@@ -220,7 +223,10 @@ public final class TokenApi {
                 .entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> data.put(e.getKey(), Map.of("Value", e.getValue().value(),
                         "LastUpdate", e.getValue().lastUpdate())));
-        return ThingCodec.toJson(data);
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("Data", ThingCodec.toJson(data));
+        calls.store().deviceInfo(device).ifPresent(info -> fields.put("DeviceInfo", info));
+        return fields;
     }
 
     private static DeviceId device(ApiRequest request) {

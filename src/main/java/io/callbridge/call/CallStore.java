@@ -68,6 +68,11 @@ public interface CallStore {
      */
     Optional<KeptControl> keptControl(DeviceId device);
 
+    /** What the device last said of itself ({@code report_info}'s params), replacing what it said before. */
+    void setDeviceInfo(DeviceId device, java.util.Map<String, Object> info);
+
+    Optional<java.util.Map<String, Object>> deviceInfo(DeviceId device);
+
     /** Forgets the device's kept control: only if it is this one ({@code clientToken}), or any when null. */
     boolean forgetKeptControl(DeviceId device, String clientToken);
 

@@ -20,6 +20,7 @@ public final class InMemoryCallStore implements CallStore {
     private final Map<DeviceId, List<String>> bindings = new HashMap<>();
     private final Map<DeviceId, String> secrets = new HashMap<>();
     private final Map<DeviceId, KeptControl> kept = new HashMap<>();
+    private final Map<DeviceId, Map<String, Object>> info = new HashMap<>();
 
     @Override
     public synchronized Optional<Call> find(String callId) {
@@ -73,6 +74,16 @@ public final class InMemoryCallStore implements CallStore {
         } else {
             secrets.put(device, base64Secret);
         }
+    }
+
+    @Override
+    public synchronized void setDeviceInfo(DeviceId device, Map<String, Object> values) {
+        info.put(device, java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values)));
+    }
+
+    @Override
+    public synchronized Optional<Map<String, Object>> deviceInfo(DeviceId device) {
+        return Optional.ofNullable(info.get(device));
     }
 
     @Override

@@ -53,6 +53,10 @@ public class AppPushes {
         send(device, PushMessages.Change.REPORT, topic, payload);
     }
 
+    public void event(DeviceId device, String topic, byte[] payload) {
+        send(device, PushMessages.Change.EVENT, topic, payload);
+    }
+
     public void control(DeviceId device, String topic, byte[] payload) {
         send(device, PushMessages.Change.CONTROL, topic, payload);
     }

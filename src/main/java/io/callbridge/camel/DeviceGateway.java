@@ -37,6 +37,8 @@ public class DeviceGateway {
     public static final String DEVICE = "CallBridgeDevice";
     /** The thing-model method of an incoming message, or {@code malformed}. */
     public static final String METHOD = "CallBridgeMethod";
+    /** Which thing-model topic a message came on: {@code property}, {@code event} or {@code action}. */
+    public static final String KIND = "CallBridgeThingKind";
     /** The call a message belongs to, when there is one. */
     public static final String CALL_ID = "CallBridgeCallId";
     public static final String DECISION = "CallBridgeDecision";
@@ -59,16 +61,22 @@ public class DeviceGateway {
     @Inject
     AppPushes pushes;
 
+    @Inject
+    Outbox outbox;
+
     /** Reads an up message; a malformed one gets its error reply in the body, ready for the downlink. */
     public void parse(Exchange exchange) {
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
-        DeviceId device = Topics.deviceOfUpProperty(topic).orElse(null);
-        if (device == null) {
-            LOG.warnf("Dropped a message on %s: not a $thing/up/property/{ProductId}/{DeviceName} topic", topic);
+        Topics.Up up = Topics.up(topic).orElse(null);
+        if (up == null) {
+            LOG.warnf("Dropped a message on %s: not a $thing/up/{property,event,action}/{ProductId}/{DeviceName} topic",
+                    topic);
             exchange.getMessage().setHeader(METHOD, "ignored");
             return;
         }
+        DeviceId device = up.device();
         exchange.getMessage().setHeader(DEVICE, device.toString());
+        exchange.getMessage().setHeader(KIND, up.kind());
         metrics.uplinkLag(System.currentTimeMillis() - receivedAt(exchange));
         try {
             byte[] payload = exchange.getMessage().getBody(byte[].class);
@@ -173,8 +181,73 @@ public class DeviceGateway {
     /** Any other method: answered with an error so the device is not left waiting. */
     public void unsupported(Exchange exchange) {
         ThingMessage message = message(exchange);
+        String kind = exchange.getMessage().getHeader(KIND, Topics.PROPERTY, String.class);
         down(exchange, device(exchange), ThingCodec.reply(message.method(), message.clientToken(),
-                ThingException.UNSUPPORTED, "method " + message.method() + " is not handled on the property topic"));
+                ThingException.UNSUPPORTED, "method " + message.method() + " is not handled on the " + kind
+                        + " topic"));
+    }
+
+    /**
+     * {@code report_info}: the device's module, firmware and labels, kept (AppGetDeviceData shows them) and answered.
+     */
+    public void reportInfo(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        if (!admitted(exchange, message, device)) {
+            return;
+        }
+        try {
+            calls.store().setDeviceInfo(device, message.params());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Keeping the info of %s failed", device);
+            down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), ThingException.INTERNAL,
+                    "internal error"));
+            return;
+        }
+        down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), 0, "success"));
+    }
+
+    /**
+     * {@code event_post} on {@code $thing/up/event/P/D}: a {@code device.event} webhook and a push, answered
+     * {@code event_reply} once the webhook is durable.
+     */
+    public void event(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        if (!admitted(exchange, message, device)) {
+            return;
+        }
+        byte[] payload = exchange.getProperty(PAYLOAD, byte[].class);
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("device", device.toString());
+        data.put("clientToken", message.clientToken());
+        data.putAll(ThingCodec.eventFields(payload));
+        try {
+            outbox.deviceEvent(device, message.clientToken() == null ? java.util.UUID.randomUUID().toString()
+                    : message.clientToken(), data).join();
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Event from %s failed", device);
+            down(exchange, device, ThingCodec.reply("event", message.clientToken(), ThingException.INTERNAL,
+                    "internal error"));
+            return;
+        }
+        pushes.event(device, Topics.up(Topics.EVENT, device), payload);
+        down(exchange, device, ThingCodec.reply("event", message.clientToken(), 0, "success"));
+    }
+
+    /** {@code action_reply}: CallBridge sends no actions, so there is nothing it answers; it is only noted. */
+    public void actionReply(Exchange exchange) {
+        ThingMessage message = message(exchange);
+        LOG.debugf("action_reply from %s for %s: code %s", device(exchange), message.clientToken(), message.code());
+    }
+
+    private boolean admitted(Exchange exchange, ThingMessage message, DeviceId device) {
+        if (limits.deviceReports().tryAcquire(device.toString())) {
+            return true;
+        }
+        down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), ThingException.TOO_MANY,
+                "more than " + limits.deviceReports().rate().perSecond() + " messages a second from this device"));
+        return false;
     }
 
     /** Step 4.1: a control from the outbox, written with its transition, on its way to the device's down topic. */
@@ -191,9 +264,11 @@ public class DeviceGateway {
         }
     }
 
+    /** The reply goes to the down topic of the kind the message came on. */
     private static void down(Exchange exchange, DeviceId device, byte[] payload) {
         exchange.getMessage().setBody(payload);
-        exchange.getMessage().setHeader(DOWN_TOPIC, Topics.downProperty(device));
+        String kind = exchange.getMessage().getHeader(KIND, Topics.PROPERTY, String.class);
+        exchange.getMessage().setHeader(DOWN_TOPIC, Topics.down(kind, device));
     }
 
     private static long receivedAt(Exchange exchange) {

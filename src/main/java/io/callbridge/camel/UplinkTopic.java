@@ -6,9 +6,10 @@ import io.smallrye.config.ConfigSourceInterceptorContext;
 import io.smallrye.config.ConfigValue;
 
 /**
- * Derives {@code callbridge.mqtt.uplink-topic}, the filter the device-uplink route subscribes to, from
- * {@code callbridge.cluster.group}: with a group, instances share the device reports through the shared
- * subscription {@code $share/<group>/$thing/up/property/+/+}; without, one instance gets them all.
+ * Derives {@code callbridge.mqtt.uplink-topic}, the filters the device-uplink route subscribes to (a device's
+ * property, event and action up topics, comma-separated), from {@code callbridge.cluster.group}: with a group,
+ * instances share the device messages through shared subscriptions {@code $share/<group>/$thing/up/property/+/+}
+ * and so on; without, one instance gets them all.
  */
 public class UplinkTopic implements ConfigSourceInterceptor {
 
@@ -25,14 +26,15 @@ public class UplinkTopic implements ConfigSourceInterceptor {
             return explicit;
         }
         ConfigValue group = context.proceed(GROUP);
-        String topic = Topics.UP_PROPERTY_FILTER;
+        String prefix = "";
         if (group != null && group.getValue() != null && !group.getValue().isBlank()) {
             String g = group.getValue().trim();
-            if (g.contains("/") || g.contains("+") || g.contains("#")) {
-                throw new IllegalArgumentException(GROUP + " must not contain '/', '+' or '#': " + g);
+            if (g.contains("/") || g.contains("+") || g.contains("#") || g.contains(",")) {
+                throw new IllegalArgumentException(GROUP + " must not contain '/', '+', '#' or ',': " + g);
             }
-            topic = "$share/" + g + "/" + Topics.UP_PROPERTY_FILTER;
+            prefix = "$share/" + g + "/";
         }
+        String topic = String.join(",", Topics.UP_FILTERS.stream().map(prefix::concat).toList());
         return ConfigValue.builder().withName(name).withValue(topic).withConfigSourceName("callbridge.cluster.group")
                 .build();
     }

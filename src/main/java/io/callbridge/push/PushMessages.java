@@ -28,7 +28,8 @@ public final class PushMessages {
 
     /** What a push is about ({@code SubType}). */
     public enum Change {
-        REPORT("Property", "Report"), CONTROL("Property", "Push"), ONLINE("StatusChange", "Online"),
+        REPORT("Property", "Report"), CONTROL("Property", "Push"), EVENT("Event", "Report"),
+        ONLINE("StatusChange", "Online"),
         OFFLINE("StatusChange", "Offline");
 
         final String type;

@@ -339,6 +339,48 @@ public final class JdbcCallStore implements CallStore {
     }
 
     @Override
+    public void setDeviceInfo(DeviceId device, Map<String, Object> info) {
+        String json;
+        try {
+            json = JSON.writeValueAsString(info);
+        } catch (JsonProcessingException e) {
+            throw new StoreException("serialising the info of " + device, e);
+        }
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM device_info WHERE device = ?");
+                    PreparedStatement ins = c.prepareStatement(
+                            "INSERT INTO device_info (device, info, updated_at) VALUES (?, ?, ?)")) {
+                del.setString(1, device.toString());
+                del.executeUpdate();
+                ins.setString(1, device.toString());
+                ins.setString(2, json);
+                ins.setLong(3, System.currentTimeMillis());
+                ins.executeUpdate();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("setting the info of " + device, e);
+        }
+    }
+
+    @Override
+    public Optional<Map<String, Object>> deviceInfo(DeviceId device) {
+        try (Connection c = db.getConnection();
+                PreparedStatement s = c.prepareStatement("SELECT info FROM device_info WHERE device = ?")) {
+            s.setString(1, device.toString());
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(JSON.readValue(r.getString(1), MAP)) : Optional.empty();
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new StoreException("reading the info of " + device, e);
+        }
+    }
+
+    @Override
     public Optional<KeptControl> keptControl(DeviceId device) {
         try (Connection c = db.getConnection();
                 PreparedStatement s = c.prepareStatement("SELECT client_token, params FROM kept_controls"

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Reads and writes data-template JSON. Always through Jackson: tokens and params may hold any character. */
@@ -83,6 +84,31 @@ public final class ThingCodec {
         Integer codeValue = code != null && code.canConvertToInt() ? code.asInt() : null;
         return new ThingMessage(method.asText(), token, timestamp, params, codeValue, text(root.get("status")),
                 text(root.get("type")));
+    }
+
+    /**
+     * What an {@code event_post} says (its {@code eventId}, {@code type}, {@code version}, {@code timestamp} in
+     * milliseconds and {@code params}), for the {@code device.event} webhook; a field missing or of another shape is
+     * left out. The payload has been read by {@link #parse} already.
+     */
+    public static Map<String, Object> eventFields(byte[] payload) {
+        Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        JsonNode root;
+        try {
+            root = JSON.readTree(payload);
+        } catch (IOException e) {
+            return fields;
+        }
+        for (String key : List.of("eventId", "type", "version")) {
+            if (root.path(key).isTextual()) {
+                fields.put(key, root.get(key).asText());
+            }
+        }
+        if (root.path("timestamp").isIntegralNumber() && root.get("timestamp").asLong() >= 0) {
+            fields.put("timestamp", ThingMessage.normaliseTimestamp(root.get("timestamp").asLong()));
+        }
+        fields.put("params", root.path("params").isObject() ? JSON.convertValue(root.get("params"), MAP) : Map.of());
+        return fields;
     }
 
     /** Parses a JSON object given as text, such as the {@code Data} string of the app API. */

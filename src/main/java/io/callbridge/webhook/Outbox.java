@@ -5,6 +5,7 @@ import io.callbridge.call.Effect;
 import io.callbridge.store.GroupCommit;
 import io.callbridge.store.JdbcCallStore;
 import io.callbridge.store.Sql;
+import io.callbridge.thing.DeviceId;
 import io.callbridge.thing.ThingCodec;
 import io.callbridge.thing.Topics;
 import org.jboss.logging.Logger;
@@ -21,6 +22,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -48,6 +52,8 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
     public static final String MQTT = "mqtt:";
     /** The event type of a control row. */
     public static final String CONTROL = "control";
+    /** The webhook type of a device's own event. */
+    public static final String DEVICE_EVENT = "device.event";
 
     /** How one class of deliveries is retried: first delay, doubling up to {@code maxDelay}, for {@code window}. */
     public record Policy(Duration firstDelay, Duration maxDelay, Duration window) {
@@ -163,6 +169,33 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
             }
         }
         return rows.isEmpty() ? null : rows;
+    }
+
+    /**
+     * A device's own event ({@code event_post}), for every receiver as a {@code device.event} webhook: written in a
+     * transaction of its own and sent once durable. The future completes when it is durable (false: not written).
+     * Its webhook id is made from the device and its clientToken, so a redelivered event is the same webhook.
+     */
+    public CompletableFuture<Boolean> deviceEvent(DeviceId device, String clientToken, Map<String, Object> data) {
+        if (urls.isEmpty()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        Instant now = clock.instant();
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("type", DEVICE_EVENT);
+        body.put("timestamp", now.toString());
+        body.put("data", data);
+        String json = ThingCodec.toJson(body);
+        String id = "evd_" + UUID.nameUUIDFromBytes((device + "\u0000" + clientToken).getBytes(StandardCharsets.UTF_8));
+        List<Entry> rows = new ArrayList<>();
+        for (String url : urls) {
+            rows.add(new Entry(0, id, url, DEVICE_EVENT, "", json, false, Status.PENDING, 0, now, now,
+                    now.plus(record.window()), null, null, null));
+        }
+        return commits.submit(c -> {
+            write(c, rows);
+            return true;
+        }, () -> committed(rows));
     }
 
     /** Inside the transition's transaction; the rows are claimed by this instance for their first attempt. */

@@ -377,6 +377,16 @@ class CallServiceTest {
         }
 
         @Override
+        public void setDeviceInfo(DeviceId device, Map<String, Object> info) {
+            delegate.setDeviceInfo(device, info);
+        }
+
+        @Override
+        public Optional<Map<String, Object>> deviceInfo(DeviceId device) {
+            return delegate.deviceInfo(device);
+        }
+
+        @Override
         public Optional<KeptControl> keptControl(DeviceId device) {
             return delegate.keptControl(device);
         }

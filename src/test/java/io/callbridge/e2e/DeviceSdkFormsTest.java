@@ -9,6 +9,8 @@ import io.callbridge.testing.AppSdks;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.SdkDevice;
 import io.callbridge.testing.WebhookReceiver;
+import io.callbridge.testing.WsClient;
+import io.restassured.RestAssured;
 import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
 import io.callbridge.webhook.Outbox;
@@ -166,6 +168,75 @@ class DeviceSdkFormsTest {
             assertFalse(after.has("control"), () -> "cleared: " + after);
             assertEquals(0, after.path("reported").path("_sys_video_call_status").asInt());
         }
+    }
+
+    /** report_info (C and Python SDKs), event_post (Python), action_reply; anything else a clear 501. */
+    @ParameterizedTest
+    @EnumSource(DeviceCredentials.Form.class)
+    void theSdksOtherMessagesGetThePlatformsAnswers(DeviceCredentials.Form form) throws Exception {
+        try (SdkDevice sdk = SdkDevice.connect(broker.url(), device, secret, form);
+                WsClient app = WsClient.connect("ws://127.0.0.1:" + RestAssured.port + "/ws/explorer?uin=20001")) {
+            app.send("{\"action\":\"ActivePush\",\"reqId\":1,\"params\":{\"AccessToken\":\"token-20001\","
+                    + "\"DeviceIds\":[\"" + device + "\"]}}");
+            app.await(m -> m.path("reqId").asInt() == 1 && m.has("data"));
+
+            sdk.publish("{\"method\":\"report_info\",\"clientToken\":\"ri-1\",\"params\":{\"module_hardinfo\":"
+                    + "\"ESP8266\",\"module_softinfo\":\"v3.1\",\"fw_ver\":\"1.2.0\",\"imei\":\"\","
+                    + "\"device_label\":{\"append_info\":\"front door\"}}}");
+            JsonNode info = sdk.reply("ri-1");
+            assertEquals("report_info_reply", info.path("method").asText());
+            assertEquals(0, info.path("code").asInt());
+            assertEquals("$thing/down/property/" + device, info.path(SdkDevice.TOPIC).asText());
+            AppSdks.Outcome data = AppSdks.REFERENCE.call("AppGetDeviceData", "token-20001",
+                    Map.of("DeviceId", device.toString()));
+            assertEquals("1.2.0", data.data().path("DeviceInfo").path("fw_ver").asText(), data::toString);
+            assertEquals("front door", data.data().path("DeviceInfo").path("device_label").path("append_info").asText());
+
+            sdk.publish("event", "{\"method\":\"event_post\",\"clientToken\":\"ev-1\",\"version\":\"1.0\","
+                    + "\"eventId\":\"doorbell_pressed\",\"type\":\"info\",\"timestamp\":1700000000,"
+                    + "\"params\":{\"button\":1}}");
+            JsonNode eventReply = sdk.reply("ev-1");
+            assertEquals("event_reply", eventReply.path("method").asText());
+            assertEquals(0, eventReply.path("code").asInt());
+            assertEquals("$thing/down/event/" + device, eventReply.path(SdkDevice.TOPIC).asText());
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !deviceEvents().isEmpty());
+            JsonNode webhook = deviceEvents().get(0).json();
+            assertEquals("device.event", webhook.path("type").asText());
+            assertEquals(device.toString(), webhook.path("data").path("device").asText());
+            assertEquals("doorbell_pressed", webhook.path("data").path("eventId").asText());
+            assertEquals("info", webhook.path("data").path("type").asText());
+            assertEquals(1700000000000L, webhook.path("data").path("timestamp").asLong());
+            assertEquals(1, webhook.path("data").path("params").path("button").asInt());
+            JsonNode push = app.await(m -> "Event".equals(m.path("params").path("Type").asText()));
+            assertEquals("$thing/up/event/" + device, push.path("params").path("Topic").asText());
+            assertEquals("event_post", JSON.readTree(java.util.Base64.getDecoder().decode(push.path("params")
+                    .path("Payload").asText())).path("method").asText());
+
+            // An action reply answers nothing CallBridge sent: taken, never answered; the next message still is.
+            sdk.publish("action", "{\"method\":\"action_reply\",\"clientToken\":\"ac-1\",\"code\":0,"
+                    + "\"status\":\"ok\",\"response\":{}}");
+            sdk.publish("action", "{\"method\":\"action\",\"clientToken\":\"ac-2\",\"params\":{}}");
+            JsonNode refusedAction = sdk.reply("ac-2");
+            assertEquals(501, refusedAction.path("code").asInt());
+            assertEquals("$thing/down/action/" + device, refusedAction.path(SdkDevice.TOPIC).asText());
+            assertTrue(sdk.pending().stream().noneMatch(m -> "ac-1".equals(m.path("clientToken").asText())));
+
+            for (String[] odd : new String[][] {{"property", "firmware_upgrade"}, {"event", "report"}}) {
+                String token = "odd-" + odd[1];
+                sdk.publish(odd[0], "{\"method\":\"" + odd[1] + "\",\"clientToken\":\"" + token + "\",\"params\":{}}");
+                JsonNode reply = sdk.reply(token);
+                assertEquals(odd[1] + "_reply", reply.path("method").asText());
+                assertEquals(501, reply.path("code").asInt(), reply::toString);
+                assertTrue(reply.path("status").asText().contains(odd[0]), reply::toString);
+                assertEquals("$thing/down/" + odd[0] + "/" + device, reply.path(SdkDevice.TOPIC).asText());
+            }
+        }
+    }
+
+    private List<WebhookReceiver.Received> deviceEvents() {
+        return receiver.received().stream().filter(r -> r.status() == 200)
+                .filter(r -> "device.event".equals(r.type()))
+                .filter(r -> device.toString().equals(r.json().path("data").path("device").asText())).toList();
     }
 
     private void awaitEvents(String... types) {

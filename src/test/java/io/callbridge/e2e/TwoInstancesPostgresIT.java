@@ -123,7 +123,8 @@ class TwoInstancesPostgresIT {
         for (CallBridgeProcess instance : instances) {
             JsonNode mqtt = mqttHealth(instance);
             assertEquals("UP", mqtt.path("status").asText(), mqtt.toString());
-            assertEquals("$share/" + group + "/$thing/up/property/+/+", mqtt.path("data").path("topic").asText());
+            assertEquals("$share/" + group + "/$thing/up/property/+/+,$share/" + group + "/$thing/up/event/+/+,$share/"
+                    + group + "/$thing/up/action/+/+", mqtt.path("data").path("topic").asText());
         }
     }
 

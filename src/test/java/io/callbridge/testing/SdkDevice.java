@@ -23,6 +23,8 @@ import java.util.function.Predicate;
 public final class SdkDevice implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Added to each message received: the topic it came on. */
+    public static final String TOPIC = "_topic";
 
     private final MqttClient client;
     private final DeviceId device;
@@ -52,8 +54,16 @@ public final class SdkDevice implements AutoCloseable {
             throw e;
         }
         SdkDevice sdk = new SdkDevice(client, device);
-        client.subscribe("$thing/down/property/" + device, 0,
-                (topic, message) -> sdk.down.add(JSON.readTree(message.getPayload())));
+        // As the SDKs do: every down topic of the device, at QoS 0. Each message is noted with the topic it came on.
+        for (String kind : List.of("property", "event", "action", "service")) {
+            client.subscribe("$thing/down/" + kind + "/" + device, 0, (topic, message) -> {
+                JsonNode m = JSON.readTree(message.getPayload());
+                if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode noted) {
+                    noted.put(TOPIC, topic);
+                }
+                sdk.down.add(m);
+            });
+        }
         return sdk;
     }
 
@@ -63,7 +73,12 @@ public final class SdkDevice implements AutoCloseable {
 
     /** Publishes on the device's up property topic at QoS 1, as the SDKs publish reports. */
     public void publish(String json) throws MqttException {
-        client.publish("$thing/up/property/" + device, json.getBytes(StandardCharsets.UTF_8), 1, false);
+        publish("property", json);
+    }
+
+    /** Publishes on the device's up topic of this kind ({@code property}, {@code event}, {@code action}). */
+    public void publish(String kind, String json) throws MqttException {
+        client.publish("$thing/up/" + kind + "/" + device, json.getBytes(StandardCharsets.UTF_8), 1, false);
     }
 
     /** The next message on the down topic, whatever it is. */

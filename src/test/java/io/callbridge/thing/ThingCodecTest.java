@@ -225,6 +225,21 @@ class ThingCodecTest {
     }
 
     @Test
+    void eventFields_takeWhatAnEventPostSays() {
+        Map<String, Object> f = ThingCodec.eventFields(("{\"method\":\"event_post\",\"clientToken\":\"e1\","
+                + "\"version\":\"1.0\",\"eventId\":\"low_battery\",\"type\":\"alert\",\"timestamp\":1700000000,"
+                + "\"params\":{\"level\":5}}").getBytes(StandardCharsets.UTF_8));
+        assertEquals("low_battery", f.get("eventId"));
+        assertEquals("alert", f.get("type"));
+        assertEquals("1.0", f.get("version"));
+        assertEquals(1700000000000L, f.get("timestamp"), "seconds read as the platform does, kept in ms");
+        assertEquals(Map.of("level", 5), f.get("params"));
+        Map<String, Object> bare = ThingCodec.eventFields("{\"method\":\"event_post\",\"eventId\":3,\"timestamp\":\"x\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(Map.of("params", Map.of()), bare, "fields of another shape are left out");
+    }
+
+    @Test
     void getStatusReply_handsBackTheKeptControl() throws Exception {
         JsonNode node = JSON.readTree(ThingCodec.getStatusReply("t2", "report", Map.of("_sys_video_call_status", 1),
                 Map.of("_sys_video_call_status", 0, "_sys_userid", "20001")));

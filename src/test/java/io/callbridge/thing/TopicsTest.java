@@ -20,6 +20,20 @@ class TopicsTest {
     }
 
     @Test
+    void upTopicsOfEveryKindAreRead_andRepliesGoToTheSameKind() {
+        assertEquals(Optional.of(new Topics.Up(Topics.EVENT, DEVICE)), Topics.up("$thing/up/event/OIUYKJHGBV/device01"));
+        assertEquals(Optional.of(new Topics.Up(Topics.ACTION, DEVICE)), Topics.up("$thing/up/action/OIUYKJHGBV/device01"));
+        assertEquals(Optional.of(new Topics.Up(Topics.PROPERTY, DEVICE)), Topics.up(Topics.upProperty(DEVICE)));
+        assertEquals(Optional.empty(), Topics.up("$thing/up/service/OIUYKJHGBV/device01"), "not read by CallBridge");
+        assertEquals(Optional.empty(), Topics.up("$thing/down/event/OIUYKJHGBV/device01"));
+        assertEquals(Optional.empty(), Topics.up("$thing/up/event/OIUYKJHGBV/+"));
+        assertEquals("$thing/down/event/OIUYKJHGBV/device01", Topics.down(Topics.EVENT, DEVICE));
+        assertEquals("$thing/up/event/OIUYKJHGBV/device01", Topics.up(Topics.EVENT, DEVICE));
+        assertEquals(java.util.List.of("$thing/up/property/+/+", "$thing/up/event/+/+", "$thing/up/action/+/+"),
+                Topics.UP_FILTERS);
+    }
+
+    @Test
     void deviceOfUpProperty_readsTheDevice() {
         assertEquals(Optional.of(DEVICE), Topics.deviceOfUpProperty("$thing/up/property/OIUYKJHGBV/device01"));
         assertEquals(Optional.of(DEVICE), Topics.deviceOfUpProperty(Topics.upProperty(DEVICE)));

@@ -207,7 +207,7 @@ public class DurableMqttConsumer extends DefaultConsumer {
                 if (c.isConnected()) {
                     // A durable subscription is kept on purpose: the broker holds reports while we are away.
                     if (getEndpoint().getConfiguration().isCleanStart()) {
-                        c.unsubscribe(getEndpoint().getTopic());
+                        c.unsubscribe(filters());
                     }
                     c.disconnect();
                 }
@@ -220,10 +220,18 @@ public class DurableMqttConsumer extends DefaultConsumer {
         super.doStop();
     }
 
+    /** The endpoint's topic: one filter, or several separated by commas (a device's property, event and action). */
+    private String[] filters() {
+        return java.util.Arrays.stream(getEndpoint().getTopic().split(",")).map(String::trim)
+                .filter(f -> !f.isEmpty()).toArray(String[]::new);
+    }
+
     private void subscribe() throws MqttException {
         int qos = getEndpoint().getConfiguration().getQos();
         List<MqttSubscription> subs = new ArrayList<>();
-        subs.add(new MqttSubscription(getEndpoint().getTopic(), qos));
+        for (String filter : filters()) {
+            subs.add(new MqttSubscription(filter, qos));
+        }
         Canary canary = canary();
         if (canary != null && getEndpoint().getTopic().startsWith("$share/")) {
             // A shared subscription hands our canary to any member: this instance listens for its own too.
