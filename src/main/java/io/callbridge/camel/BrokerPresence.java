@@ -1,18 +1,24 @@
 package io.callbridge.camel;
 
+import io.callbridge.call.Call;
+import io.callbridge.call.CallQuery;
 import io.callbridge.call.CallService;
+import io.callbridge.call.CallState;
 import io.callbridge.call.CallStore;
 import io.callbridge.call.Decision;
 import io.callbridge.call.DevicePresence;
 import io.callbridge.call.DeviceState;
 import io.callbridge.thing.DeviceId;
 import jakarta.annotation.PreDestroy;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 public class BrokerPresence implements DevicePresence {
 
     private static final Logger LOG = Logger.getLogger(BrokerPresence.class);
+    private static final int SWEEP_PAGE = 500;
 
     @Inject
     MqttBroker broker;
@@ -72,6 +79,32 @@ public class BrokerPresence implements DevicePresence {
         } catch (RuntimeException e) {
             LOG.errorf(e, "Ending the call of %s, gone offline, failed", device);
         }
+    }
+
+    /**
+     * After a start the embedded broker is new: a device whose call was active and that has not come back within
+     * the grace is as gone as one seen leaving, so its call ends OFFLINE too (the grace survives a restart).
+     */
+    void started(@Observes StartupEvent event) {
+        if (broker.embedded()) {
+            graces.schedule(this::sweep, config.call().offlineGrace().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void sweep() {
+        // Collected first: ending calls while paging through them would shift the pages.
+        java.util.Set<DeviceId> devices = new java.util.LinkedHashSet<>();
+        for (CallState state : List.of(CallState.RINGING, CallState.ACCEPTED, CallState.CONNECTED)) {
+            for (int offset = 0; ; offset += SWEEP_PAGE) {
+                List<Call> page = calls.store().search(new CallQuery(null, null, state, null, null, null, SWEEP_PAGE,
+                        offset));
+                page.forEach(c -> devices.add(c.device()));
+                if (page.size() < SWEEP_PAGE) {
+                    break;
+                }
+            }
+        }
+        devices.forEach(this::endIfStillAway);
     }
 
     @PreDestroy

@@ -158,7 +158,7 @@ class AppPushTest {
         }
     }
 
-    /** The device drops mid-call: the app is told at once, and past the offline grace (1 s here) the call ends. */
+    /** The device drops mid-call: the app is told at once, and past the offline grace (2 s here) the call ends. */
     @Test
     void aDeviceThatDropsMidCallEndsItOffline() throws Exception {
         DeviceSim door = DeviceSim.registered(broker.url(), CallBridgeProcess.randomSecret());

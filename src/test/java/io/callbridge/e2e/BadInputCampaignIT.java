@@ -94,24 +94,25 @@ class BadInputCampaignIT {
             callbridge.start();
             DeviceId victim = CallBridgeProcess.newDevice('B');
             String victimSecret = callbridge.registerDevice(victim);
-            String victimCall;
+            // The victim's doorbell rings, and stays connected, throughout (one that left would end it OFFLINE).
             try (DeviceSim d = DeviceSim.signedIn(mqttUrl, victim, victimSecret, DeviceCredentials.Form.HMAC_SHA1)) {
                 assertEquals(0, d.awaitReply(d.report(1, USER)).path("code").asInt());
-                victimCall = awaitCall(victim);
-            }
-            JsonNode before = call(victimCall);
+                String victimCall = awaitCall(victim);
+                JsonNode before = call(victimCall);
 
-            int share = Math.max(10, size / 100);
-            mqttPayloads(share * 55);
-            checkAfter("mqtt payloads", victimCall, before);
-            tokenapi(share * 25);
-            checkAfter("tokenapi", victimCall, before);
-            management(share * 10);
-            checkAfter("management API", victimCall, before);
-            relay(share * 7);
-            checkAfter("relay frames", victimCall, before);
-            credentialsAndTopics(share * 3);
-            checkAfter("credentials and topics", victimCall, before);
+                int share = Math.max(10, size / 100);
+                mqttPayloads(share * 55);
+                checkAfter("mqtt payloads", victimCall, before);
+                tokenapi(share * 25);
+                checkAfter("tokenapi", victimCall, before);
+                management(share * 10);
+                checkAfter("management API", victimCall, before);
+                relay(share * 7);
+                checkAfter("relay frames", victimCall, before);
+                credentialsAndTopics(share * 3);
+                checkAfter("credentials and topics", victimCall, before);
+                assertTrue(d.connected(), "the victim was never cut off");
+            }
         } finally {
             callbridge.stop();
             receiver.close();

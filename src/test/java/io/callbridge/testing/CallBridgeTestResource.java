@@ -61,7 +61,7 @@ public class CallBridgeTestResource implements QuarkusTestResourceLifecycleManag
         config.put("callbridge.call.ring-timeout", "6s");
         config.put("callbridge.call.connect-timeout", "6s");
         config.put("callbridge.call.media-grace", "2s");
-        config.put("callbridge.call.offline-grace", "1s");
+        config.put("callbridge.call.offline-grace", "2s");
         config.put("callbridge.p2p.port", "0");
         // AppPushTest plays the SDKs' keep-alive against it: an idle minute scaled down to seconds.
         config.put("callbridge.push.idle-timeout", "4s");

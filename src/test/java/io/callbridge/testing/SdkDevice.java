@@ -67,6 +67,22 @@ public final class SdkDevice implements AutoCloseable {
         return sdk;
     }
 
+    /** Stops listening on the property down topic, as if what comes there were lost (QoS 0 on a poor link). */
+    public void deafen() throws MqttException {
+        client.unsubscribe("$thing/down/property/" + device);
+    }
+
+    /** Listens on the property down topic again. */
+    public void listen() throws MqttException {
+        client.subscribe("$thing/down/property/" + device, 0, (topic, message) -> {
+            JsonNode m = JSON.readTree(message.getPayload());
+            if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode noted) {
+                noted.put(TOPIC, topic);
+            }
+            down.add(m);
+        });
+    }
+
     public DeviceId device() {
         return device;
     }
