@@ -176,18 +176,32 @@ public final class JdbcCallStore implements CallStore {
 
     @Override
     public void setDeviceSecret(DeviceId device, String base64Secret) {
+        replaceRow("device_secrets", device, base64Secret == null ? null : ins -> {
+            ins.setString(2, base64Secret);
+            ins.setLong(3, System.currentTimeMillis());
+            ins.setString(4, DeviceCredentials.clientId(device));
+        }, "INSERT INTO device_secrets (device, secret, updated_at, client_id) VALUES (?, ?, ?, ?)", "the secret");
+    }
+
+    /** A row's own statement parameters after the device (parameter 1). */
+    private interface Binder {
+        void bind(PreparedStatement insert) throws SQLException;
+    }
+
+    /**
+     * The device's row of the table replaced in one transaction (delete, then insert: the same on H2 and
+     * PostgreSQL); {@code binder} null only deletes.
+     */
+    private void replaceRow(String table, DeviceId device, Binder binder, String insert, String what) {
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM device_secrets WHERE device = ?");
-                    PreparedStatement ins = c.prepareStatement(
-                            "INSERT INTO device_secrets (device, secret, updated_at, client_id) VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM " + table + " WHERE device = ?");
+                    PreparedStatement ins = c.prepareStatement(insert)) {
                 del.setString(1, device.toString());
                 del.executeUpdate();
-                if (base64Secret != null) {
+                if (binder != null) {
                     ins.setString(1, device.toString());
-                    ins.setString(2, base64Secret);
-                    ins.setLong(3, System.currentTimeMillis());
-                    ins.setString(4, DeviceCredentials.clientId(device));
+                    binder.bind(ins);
                     ins.executeUpdate();
                 }
                 c.commit();
@@ -196,7 +210,7 @@ public final class JdbcCallStore implements CallStore {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StoreException("setting the secret of " + device, e);
+            throw new StoreException("setting " + what + " of " + device, e);
         }
     }
 
@@ -346,25 +360,10 @@ public final class JdbcCallStore implements CallStore {
         } catch (JsonProcessingException e) {
             throw new StoreException("serialising the info of " + device, e);
         }
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM device_info WHERE device = ?");
-                    PreparedStatement ins = c.prepareStatement(
-                            "INSERT INTO device_info (device, info, updated_at) VALUES (?, ?, ?)")) {
-                del.setString(1, device.toString());
-                del.executeUpdate();
-                ins.setString(1, device.toString());
-                ins.setString(2, json);
-                ins.setLong(3, System.currentTimeMillis());
-                ins.executeUpdate();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new StoreException("setting the info of " + device, e);
-        }
+        replaceRow("device_info", device, ins -> {
+            ins.setString(2, json);
+            ins.setLong(3, System.currentTimeMillis());
+        }, "INSERT INTO device_info (device, info, updated_at) VALUES (?, ?, ?)", "the info");
     }
 
     @Override

@@ -475,22 +475,7 @@ class DeviceCallsAppTest {
 
     /** Waits until this device's calls produced exactly these event types, in order, and returns them. */
     private List<WebhookReceiver.Received> awaitEvents(String... types) {
-        List<String> expected = List.of(types);
-        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> eventTypes().equals(expected)
-                || eventTypes().size() > expected.size());
-        assertEquals(expected, eventTypes());
-        return deliveredEvents();
-    }
-
-    private List<String> eventTypes() {
-        return deliveredEvents().stream().map(WebhookReceiver.Received::type).toList();
-    }
-
-    private List<WebhookReceiver.Received> deliveredEvents() {
-        return receiver.received().stream().filter(r -> r.status() == 200)
-                .filter(r -> device.id().equals(json(r).path("device").asText()))
-                .sorted(java.util.Comparator.comparingInt(r -> json(r).path("seq").asInt()))
-                .toList();
+        return receiver.awaitDelivered(device.id(), types);
     }
 
     private static JsonNode json(WebhookReceiver.Received r) {

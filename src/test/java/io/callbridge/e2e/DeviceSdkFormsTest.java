@@ -240,15 +240,6 @@ class DeviceSdkFormsTest {
     }
 
     private void awaitEvents(String... types) {
-        List<String> expected = List.of(types);
-        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> eventTypes().size() >= expected.size());
-        assertEquals(expected, eventTypes());
-    }
-
-    private List<String> eventTypes() {
-        return receiver.received().stream().filter(r -> r.status() == 200)
-                .filter(r -> device.toString().equals(r.json().path("data").path("device").asText()))
-                .sorted(java.util.Comparator.comparingInt(r -> r.json().path("data").path("seq").asInt()))
-                .map(WebhookReceiver.Received::type).toList();
+        receiver.awaitDelivered(device.toString(), types);
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
-import org.awaitility.Awaitility;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -175,18 +174,7 @@ public final class DeviceSim implements AutoCloseable {
 
     /** Waits for a message matching the predicate and takes it, so the next wait finds the next one. */
     public JsonNode await(Predicate<JsonNode> match) {
-        JsonNode[] found = new JsonNode[1];
-        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
-            for (JsonNode m : received) {
-                if (match.test(m)) {
-                    found[0] = m;
-                    return true;
-                }
-            }
-            return false;
-        });
-        received.remove(found[0]);
-        return found[0];
+        return Inbox.take(received, match, Duration.ofSeconds(15));
     }
 
     public List<JsonNode> received() {

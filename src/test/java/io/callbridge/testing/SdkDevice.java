@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callbridge.thing.DeviceCredentials;
 import io.callbridge.thing.DeviceId;
-import org.awaitility.Awaitility;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
@@ -56,13 +55,7 @@ public final class SdkDevice implements AutoCloseable {
         SdkDevice sdk = new SdkDevice(client, device);
         // As the SDKs do: every down topic of the device, at QoS 0. Each message is noted with the topic it came on.
         for (String kind : List.of("property", "event", "action", "service")) {
-            client.subscribe("$thing/down/" + kind + "/" + device, 0, (topic, message) -> {
-                JsonNode m = JSON.readTree(message.getPayload());
-                if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode noted) {
-                    noted.put(TOPIC, topic);
-                }
-                sdk.down.add(m);
-            });
+            client.subscribe("$thing/down/" + kind + "/" + device, 0, sdk::arrived);
         }
         return sdk;
     }
@@ -74,13 +67,15 @@ public final class SdkDevice implements AutoCloseable {
 
     /** Listens on the property down topic again. */
     public void listen() throws MqttException {
-        client.subscribe("$thing/down/property/" + device, 0, (topic, message) -> {
-            JsonNode m = JSON.readTree(message.getPayload());
-            if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode noted) {
-                noted.put(TOPIC, topic);
-            }
-            down.add(m);
-        });
+        client.subscribe("$thing/down/property/" + device, 0, this::arrived);
+    }
+
+    private void arrived(String topic, org.eclipse.paho.client.mqttv3.MqttMessage message) throws Exception {
+        JsonNode m = JSON.readTree(message.getPayload());
+        if (m instanceof com.fasterxml.jackson.databind.node.ObjectNode noted) {
+            noted.put(TOPIC, topic);
+        }
+        down.add(m);
     }
 
     public DeviceId device() {
@@ -104,18 +99,7 @@ public final class SdkDevice implements AutoCloseable {
 
     /** Waits for a down message matching the predicate and takes it (those before it stay). */
     public JsonNode await(Predicate<JsonNode> match) {
-        JsonNode[] found = new JsonNode[1];
-        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> {
-            for (JsonNode m : down) {
-                if (match.test(m)) {
-                    found[0] = m;
-                    return true;
-                }
-            }
-            return false;
-        });
-        down.remove(found[0]);
-        return found[0];
+        return Inbox.take(down, match, Duration.ofSeconds(15));
     }
 
     /** The answer to the message with this clientToken. */

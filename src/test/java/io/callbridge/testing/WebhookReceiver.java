@@ -126,6 +126,24 @@ public final class WebhookReceiver implements AutoCloseable {
         return received.stream().filter(r -> Objects.equals(type, r.type())).toList();
     }
 
+    /** The call events about this device that were delivered (answered 200), in the order of their call sequence. */
+    public List<Received> deliveredFor(String device) {
+        return received.stream().filter(r -> r.status() == 200)
+                .filter(r -> device.equals(r.json().path("data").path("device").asText()))
+                .sorted(java.util.Comparator.comparingInt(r -> r.json().path("data").path("seq").asInt()))
+                .toList();
+    }
+
+    /** Waits until the device's delivered events are at least as many as these types, then checks they are these. */
+    public List<Received> awaitDelivered(String device, String... types) {
+        List<String> expected = List.of(types);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15))
+                .until(() -> deliveredFor(device).size() >= expected.size());
+        List<Received> delivered = deliveredFor(device);
+        org.junit.jupiter.api.Assertions.assertEquals(expected, delivered.stream().map(Received::type).toList());
+        return delivered;
+    }
+
     /** Forgets what was received; the response plan is kept (see {@link #reset()}). */
     public void clear() {
         received.clear();

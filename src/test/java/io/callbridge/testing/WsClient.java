@@ -2,7 +2,6 @@ package io.callbridge.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.awaitility.Awaitility;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -105,18 +104,7 @@ public final class WsClient implements AutoCloseable {
 
     /** Waits for a text frame matching the predicate and takes it. */
     public JsonNode await(Predicate<JsonNode> match) {
-        JsonNode[] found = new JsonNode[1];
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
-            for (JsonNode t : texts) {
-                if (match.test(t)) {
-                    found[0] = t;
-                    return true;
-                }
-            }
-            return false;
-        });
-        texts.remove(found[0]);
-        return found[0];
+        return Inbox.take(texts, match, Duration.ofSeconds(10));
     }
 
     public JsonNode awaitType(String type) {
