@@ -98,19 +98,28 @@ public class AppPushSocket {
 
         void received(String text) {
             lastSeen = System.currentTimeMillis();
-            vertx.<String>executeBlocking(() -> answer(text), true).onSuccess(answer -> {
+            PushMessages.Request r;
+            try {
+                r = PushMessages.parse(text);
+            } catch (PushMessages.Refused e) {
+                offer(PushMessages.refused(e));
+                return;
+            }
+            if (PushMessages.HELLO.equals(r.action())) {
+                // The keep-alive, every 10 s from every app: answered here, without a worker.
+                offer(PushMessages.hello(r.reqId()));
+                return;
+            }
+            vertx.<String>executeBlocking(() -> answer(r), true).onSuccess(answer -> {
                 if (answer != null && !closed) {
                     offer(answer);
                 }
             }).onFailure(e -> LOG.warnf(e, "App push request failed"));
         }
 
-        private String answer(String text) {
+        /** A token check and a binding lookup per device: off the event loop. */
+        private String answer(PushMessages.Request r) {
             try {
-                PushMessages.Request r = PushMessages.parse(text);
-                if (PushMessages.HELLO.equals(r.action())) {
-                    return PushMessages.hello(r.reqId());
-                }
                 Optional<String> user = tokens.userOf(r.accessToken());
                 if (user.isEmpty()) {
                     pushes.hub().leave(this);
