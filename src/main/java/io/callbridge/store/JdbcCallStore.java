@@ -396,17 +396,22 @@ public final class JdbcCallStore implements CallStore {
         }
     }
 
+    /** In the next batch of the group commit: a control_reply then costs no commit of its own. */
     @Override
     public boolean forgetKeptControl(DeviceId device, String clientToken) {
         String sql = "DELETE FROM kept_controls WHERE device = ?" + (clientToken == null ? "" : " AND client_token = ?");
-        try (Connection c = db.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, device.toString());
-            if (clientToken != null) {
-                s.setString(2, clientToken);
-            }
-            return s.executeUpdate() > 0;
-        } catch (SQLException e) {
-            throw new StoreException("forgetting the kept control of " + device, e);
+        try {
+            return commits.submit(c -> {
+                try (PreparedStatement s = c.prepareStatement(sql)) {
+                    s.setString(1, device.toString());
+                    if (clientToken != null) {
+                        s.setString(2, clientToken);
+                    }
+                    return s.executeUpdate() > 0;
+                }
+            }, null).join();
+        } catch (CompletionException e) {
+            throw new StoreException("forgetting the kept control of " + device, e.getCause());
         }
     }
 
