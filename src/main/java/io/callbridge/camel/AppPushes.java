@@ -4,7 +4,9 @@ import io.callbridge.mqtt.Downlink;
 import io.callbridge.push.AppPushHub;
 import io.callbridge.push.PushMessages;
 import io.callbridge.thing.DeviceId;
+import io.callbridge.thing.Topics;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -22,8 +24,6 @@ import java.nio.charset.StandardCharsets;
 @ApplicationScoped
 public class AppPushes {
 
-    /** Under $thing/ so the service credential's ACL covers it; no device's own topics match it. */
-    static final String RELAY = "$thing/callbridge/push/";
     private static final long RELAY_DEADLINE_MILLIS = 10_000;
     private static final Logger LOG = Logger.getLogger(AppPushes.class);
 
@@ -34,19 +34,22 @@ public class AppPushes {
     Downlink downlink;
 
     private final AppPushHub hub = new AppPushHub();
+    /** Fixed for the instance's life, and asked on every report: read once. */
+    private boolean clustered;
 
     public AppPushHub hub() {
         return hub;
     }
 
-    void started(@Observes StartupEvent event) {
-        if (clustered()) {
-            downlink.watch(RELAY + "+/+", (topic, payload) -> relayed(topic, payload));
-        }
+    @PostConstruct
+    void init() {
+        clustered = config.cluster().group().filter(g -> !g.isBlank()).isPresent();
     }
 
-    private boolean clustered() {
-        return config.cluster().group().filter(g -> !g.isBlank()).isPresent();
+    void started(@Observes StartupEvent event) {
+        if (clustered) {
+            downlink.watch(Topics.PUSH_RELAY_FILTER, this::relayed);
+        }
     }
 
     public void report(DeviceId device, String topic, byte[] payload) {
@@ -67,10 +70,10 @@ public class AppPushes {
     }
 
     private void send(DeviceId device, PushMessages.Change change, String topic, byte[] payload) {
-        if (clustered()) {
+        if (clustered) {
             String text = PushMessages.deviceChange(device, change, topic, payload, hub.nextSeq(),
                     System.currentTimeMillis());
-            if (!downlink.send(RELAY + device.productId() + "/" + device.deviceName(),
+            if (!downlink.send(Topics.pushRelay(device),
                     text.getBytes(StandardCharsets.UTF_8), System.currentTimeMillis() + RELAY_DEADLINE_MILLIS, 0,
                     null)) {
                 LOG.debugf("App push for %s not relayed: the downlink is full", device);
@@ -83,19 +86,9 @@ public class AppPushes {
 
     /** A push any instance made, for this instance's connections. */
     private void relayed(String topic, byte[] payload) {
-        String[] s = topic.split("/", -1);
-        if (s.length != 5) {
-            return;
-        }
-        DeviceId device;
-        try {
-            device = new DeviceId(s[3], s[4]);
-        } catch (IllegalArgumentException e) {
-            return;
-        }
-        if (hub.watched(device)) {
+        Topics.deviceOfPushRelay(topic).filter(hub::watched).ifPresent(device -> {
             String text = new String(payload, StandardCharsets.UTF_8);
             hub.push(device, seq -> text);
-        }
+        });
     }
 }

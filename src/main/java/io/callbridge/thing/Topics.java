@@ -33,6 +33,21 @@ public final class Topics {
         return "$thing/up/" + kind + "/" + device.productId() + "/" + device.deviceName();
     }
 
+    /**
+     * Where instances relay app pushes to each other: under {@code $thing/} (the service credential's ACL) and
+     * outside every device's own {@code $thing/up|down/+/P/D}.
+     */
+    public static String pushRelay(DeviceId device) {
+        return "$thing/callbridge/push/" + device.productId() + "/" + device.deviceName();
+    }
+
+    public static final String PUSH_RELAY_FILTER = "$thing/callbridge/push/+/+";
+
+    /** The device of a {@link #pushRelay} topic, or empty for any other. */
+    public static Optional<DeviceId> deviceOfPushRelay(String topic) {
+        return deviceOf(topic, "callbridge", "push");
+    }
+
     /** The down topic of the same kind as an up topic: where its replies go. */
     public static String down(String kind, DeviceId device) {
         return "$thing/down/" + kind + "/" + device.productId() + "/" + device.deviceName();

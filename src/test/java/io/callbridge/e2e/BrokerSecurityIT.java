@@ -136,7 +136,8 @@ class BrokerSecurityIT {
             MqttAsyncClient attacker = connectAsync(DeviceCredentials.clientId(a), signed(a, secretA, 600));
             try {
                 for (String filter : List.of("$thing/up/#", "$thing/up/property/" + b, "$thing/down/property/" + b,
-                        "$thing/down/#", "#", "$share/g/$thing/up/property/+/+")) {
+                        "$thing/down/#", "#", "$share/g/$thing/up/property/+/+", "$thing/callbridge/push/+/+",
+                        "$thing/down/event/" + b)) {
                     IMqttToken sub = attacker.subscribe(new MqttSubscription(filter, 1));
                     sub.waitForCompletion(10_000);
                     assertTrue(sub.getReasonCodes()[0] >= 0x80, filter + " was granted: " + sub.getReasonCodes()[0]);
@@ -150,6 +151,9 @@ class BrokerSecurityIT {
                 assertPublishRefused(clientA, credentialsA, "$thing/down/property/" + b, control, false);
                 assertPublishRefused(clientA, credentialsA, "$thing/up/property/" + a, ring, true);
                 assertPublishRefused(clientA, credentialsA, "$thing/down/property/" + b, control, true);
+                // Nor may it forge another device's event, or an app push that instances relay to each other.
+                assertPublishRefused(clientA, credentialsA, "$thing/up/event/" + b, ring, false);
+                assertPublishRefused(clientA, credentialsA, "$thing/callbridge/push/" + b, ring, false);
             } finally {
                 close(attacker);
             }

@@ -29,6 +29,10 @@ class TopicsTest {
         assertEquals(Optional.empty(), Topics.up("$thing/up/event/OIUYKJHGBV/+"));
         assertEquals("$thing/down/event/OIUYKJHGBV/device01", Topics.down(Topics.EVENT, DEVICE));
         assertEquals("$thing/up/event/OIUYKJHGBV/device01", Topics.up(Topics.EVENT, DEVICE));
+        assertEquals("$thing/callbridge/push/OIUYKJHGBV/device01", Topics.pushRelay(DEVICE));
+        assertEquals(Optional.of(DEVICE), Topics.deviceOfPushRelay(Topics.pushRelay(DEVICE)));
+        assertEquals(Optional.empty(), Topics.deviceOfPushRelay("$thing/callbridge/push/P/+"));
+        assertEquals(Optional.empty(), Topics.deviceOfPushRelay(Topics.upProperty(DEVICE)));
         assertEquals(java.util.List.of("$thing/up/property/+/+", "$thing/up/event/+/+", "$thing/up/action/+/+"),
                 Topics.UP_FILTERS);
     }
