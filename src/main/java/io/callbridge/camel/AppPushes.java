@@ -64,13 +64,18 @@ public class AppPushes {
         send(device, PushMessages.Change.CONTROL, topic, payload);
     }
 
-    public void presence(DeviceId device, boolean online) {
+    /** {@code everyInstanceHears}: every instance learns of it itself, so none relays it to the others. */
+    public void presence(DeviceId device, boolean online, boolean everyInstanceHears) {
         send(device, online ? PushMessages.Change.ONLINE : PushMessages.Change.OFFLINE, "", PushMessages.presence(
-                device, online));
+                device, online), everyInstanceHears);
     }
 
     private void send(DeviceId device, PushMessages.Change change, String topic, byte[] payload) {
-        if (clustered) {
+        send(device, change, topic, payload, false);
+    }
+
+    private void send(DeviceId device, PushMessages.Change change, String topic, byte[] payload, boolean here) {
+        if (clustered && !here) {
             String text = PushMessages.deviceChange(device, change, topic, payload, hub.nextSeq(),
                     System.currentTimeMillis());
             if (!downlink.send(Topics.pushRelay(device),

@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -110,6 +111,7 @@ public final class Downlink implements AutoCloseable {
     private final AtomicLong retried = new AtomicLong();
     private final Map<String, java.util.function.BiConsumer<String, byte[]>> watched =
             new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<Runnable> onDisconnect = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile MqttAsyncClient client;
     private volatile boolean connected;
     private volatile boolean closed;
@@ -186,6 +188,11 @@ public final class Downlink implements AutoCloseable {
         if (connected) {
             subscribeWatched();
         }
+    }
+
+    /** Runs {@code action} on a Paho thread whenever the connection drops (what was watched may have been missed). */
+    public void onDisconnect(Runnable action) {
+        onDisconnect.add(action);
     }
 
     private void subscribeWatched() {
@@ -394,6 +401,7 @@ public final class Downlink implements AutoCloseable {
             if (!closed) {
                 LOG.warnf("Downlink %s disconnected from %s: %s", clientId, brokerUrl, response.getReasonString());
             }
+            onDisconnect.forEach(Runnable::run);
         }
 
         @Override
