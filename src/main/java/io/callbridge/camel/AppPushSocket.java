@@ -68,6 +68,8 @@ public class AppPushSocket {
     }
 
     private void opened(ServerWebSocket ws) {
+        // Vert.x's default (64 KB) is less than two of the largest pushes: an app keeping up would be closed.
+        ws.setWriteQueueMaxSize(config.push().sendQueueBytes());
         Connection c = new Connection(ws);
         ws.textMessageHandler(c::received);
         ws.closeHandler(v -> c.closed());
@@ -94,6 +96,14 @@ public class AppPushSocket {
 
         Connection(ServerWebSocket ws) {
             this.ws = ws;
+        }
+
+        /** For the operator's log: the app's user as it says in the URL (not yet checked) and its address. */
+        private String who() {
+            String query = ws.query() == null ? "" : ws.query();
+            String uin = java.util.Arrays.stream(query.split("&")).filter(p -> p.startsWith("uin=")).findFirst()
+                    .map(p -> p.substring(4)).orElse("?");
+            return "uin " + (uin.length() > 40 ? uin.substring(0, 40) : uin) + " from " + ws.remoteAddress();
         }
 
         void received(String text) {
@@ -173,7 +183,7 @@ public class AppPushSocket {
         @Override
         public void close(String reason) {
             if (!closed) {
-                LOG.infof("Closing an app push connection: %s", reason);
+                LOG.infof("Closing the app push connection of %s: %s", who(), reason);
                 ws.close((short) 1008, reason.length() > 120 ? reason.substring(0, 120) : reason);
             }
             closed();

@@ -40,6 +40,9 @@ public interface CallBridgeConfig {
 
         /** Connections at once, at most; more are refused at the upgrade. */
         int maxConnections();
+
+        /** Bytes of pushes waiting to be sent to one app; an app that lets more pile up is closed as too slow. */
+        int sendQueueBytes();
     }
 
     /** Rates per second and their bursts; a rate of 0 turns that limit off. */

@@ -70,6 +70,12 @@ public class CallBridgeMetrics {
     BrokerDrops drops;
 
     @Inject
+    AppPushSocket pushSocket;
+
+    @Inject
+    AppPushes pushes;
+
+    @Inject
     Limits limits;
 
     @Inject
@@ -101,6 +107,10 @@ public class CallBridgeMetrics {
         FunctionCounter.builder("callbridge.p2p.connections.refused", p2p, p -> p.relay().refusedConnections())
                 .description("Relay connections closed at once (over the maximum) or for not upgrading in time")
                 .register(registry);
+        Gauge.builder("callbridge.push.connections", pushSocket, AppPushSocket::connections)
+                .description("Open app push connections (/ws/explorer)").register(registry);
+        FunctionCounter.builder("callbridge.push.closed.slow", pushes, p -> p.hub().closedSlow())
+                .description("App push connections closed for letting pushes pile up unsent").register(registry);
         FunctionCounter.builder("callbridge.mqtt.connections.refused", broker, MqttBroker::refusedConnections)
                 .description("Connections the embedded broker refused: bad credentials, a taken client id, a rate")
                 .register(registry);

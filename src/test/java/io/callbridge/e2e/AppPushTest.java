@@ -49,6 +49,9 @@ class AppPushTest {
     @Inject
     io.callbridge.camel.BrokerPresence presence;
 
+    @Inject
+    io.callbridge.camel.AppPushes pushes;
+
     DeviceSim device;
     DeviceSim other;
     WsClient app;
@@ -191,6 +194,89 @@ class AppPushTest {
         AppClient.admin().get("/api/calls/" + callId).then().statusCode(200)
                 .body("reason", org.hamcrest.Matchers.equalTo("OFFLINE"))
                 .body("endedBy", org.hamcrest.Matchers.equalTo(door.id()));
+    }
+
+    /**
+     * An app that stops reading (its socket's window closes: a phone gone to sleep mid-stream) is closed by the
+     * server once its send queue is full, while another app watching one of the same devices gets every push and
+     * every device every answer.
+     */
+    @Test
+    void aSlowAppIsClosedAndHoldsNoOneUp() throws Exception {
+        List<io.callbridge.testing.SdkDevice> doors = new java.util.ArrayList<>();
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            for (int i = 0; i < 4; i++) {
+                DeviceId id = new DeviceId(DeviceSim.randomProductId(), "device01");
+                String secret = CallBridgeProcess.randomSecret();
+                AppClient.registerSecret(id.toString(), secret);
+                AppClient.bind(id.toString(), "20001");
+                doors.add(io.callbridge.testing.SdkDevice.connect(broker.url(), id, secret,
+                        DeviceCredentials.Form.HMAC_SHA256));
+            }
+            String[] ids = doors.stream().map(d -> d.device().toString()).toArray(String[]::new);
+            // The app that keeps up watches one door, the slow one all four (a quarter of the stream each way).
+            app.send(activePush(3, "token-20001", ids[0]));
+            answer(app, JSON.getNodeFactory().numberNode(3));
+
+            // The slow app: a receive window of a few KB, and once watching it reads no more.
+            java.util.concurrent.CompletableFuture<Void> slowAnswered = new java.util.concurrent.CompletableFuture<>();
+            io.vertx.core.http.WebSocket slow = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                    .setReceiveBufferSize(4096)).webSocket(RestAssured.port, "127.0.0.1",
+                    "/ws/explorer?uin=slow-20001&cId=" + UUID.randomUUID()).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            slow.textMessageHandler(text -> {
+                if (text.contains("\"reqId\":4")) {
+                    slow.pause();
+                    slowAnswered.complete(null);
+                }
+            });
+            slow.writeTextMessage(activePush(4, "token-20001", ids));
+            slowAnswered.get(10, TimeUnit.SECONDS);
+            long closedBefore = pushes.hub().closedSlow();
+            int sessionsBefore = pushes.hub().sessions();
+
+            // Events of 10 KB each (about 1 MB in all: more than the server's send queue and the kernel buffers
+            // hold), each device as fast as it may send them (its burst), every one answered.
+            String blob = "x".repeat(30_000);
+            int rounds = 35;
+            java.util.concurrent.ExecutorService senders = Executors.newFixedThreadPool(doors.size());
+            try {
+                List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+                for (io.callbridge.testing.SdkDevice door : doors) {
+                    sent.add(senders.submit(() -> {
+                        for (int round = 0; round < rounds; round++) {
+                            door.publish("event", "{\"method\":\"event_post\",\"clientToken\":\"ev-" + round
+                                    + "\",\"version\":\"1.0\",\"eventId\":\"blob\",\"type\":\"info\","
+                                    + "\"params\":{\"blob\":\"" + blob + "\"}}");
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : sent) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                senders.shutdownNow();
+            }
+            for (io.callbridge.testing.SdkDevice door : doors) {
+                for (int round = 0; round < rounds; round++) {
+                    assertEquals(0, door.reply("ev-" + round).path("code").asInt(), "event " + round + " answered");
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> app.texts().stream()
+                    .filter(m -> "Event".equals(m.path("params").path("Type").asText())).count() == rounds);
+            assertTrue(pushes.hub().closedSlow() > closedBefore, "the app that reads nothing was closed");
+            AppClient.admin().get("/q/metrics").then().statusCode(200).body(org.hamcrest.Matchers.containsString(
+                    "callbridge_push_closed_slow_total " + pushes.hub().closedSlow() + ".0"));
+            assertEquals(sessionsBefore - 1, pushes.hub().sessions(), "it no longer takes pushes");
+            assertFalse(app.isClosed(), "the app that keeps up stays connected");
+        } finally {
+            for (io.callbridge.testing.SdkDevice door : doors) {
+                door.close();
+            }
+            vertx.close(); // not waited for: the slow app's socket, never read again, takes the server's closing timeout
+        }
     }
 
     @Test

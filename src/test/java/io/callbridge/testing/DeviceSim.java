@@ -92,7 +92,7 @@ public final class DeviceSim implements AutoCloseable {
                 username, Secrets.used(DeviceCredentials.password(username, Secrets.used(secret), form)));
     }
 
-    static String randomProductId() {
+    public static String randomProductId() {
         return "P" + UUID.randomUUID().toString().replace("-", "").substring(0, 9).toUpperCase();
     }
 
