@@ -23,7 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
-/** Call history and webhook deliveries as JSON, for the call-records and webhook-admin routes. */
+/** Call history and webhook deliveries as JSON, for the call-record(s) and webhook operators' routes. */
 @ApplicationScoped
 @Named("callRecords")
 public class CallRecordsBean {
