@@ -46,6 +46,24 @@ class RouteFilesTest {
         assertEquals(List.of(), problems);
     }
 
+    /** Each route file has its unit test, named after it: device-report.camel.yaml, DeviceReportRouteTest. */
+    @Test
+    void everyRouteFileHasItsTest() throws IOException {
+        List<String> missing = new ArrayList<>();
+        for (Path file : files()) {
+            String id = file.getFileName().toString().replaceFirst("\\.camel\\.yaml$", "");
+            String test = getClass().getPackageName() + "." + java.util.Arrays.stream(id.split("-"))
+                    .map(w -> Character.toUpperCase(w.charAt(0)) + w.substring(1))
+                    .collect(java.util.stream.Collectors.joining()) + "RouteTest";
+            try {
+                Class.forName(test);
+            } catch (ClassNotFoundException e) {
+                missing.add(file.getFileName() + " has no " + test);
+            }
+        }
+        assertEquals(List.of(), missing);
+    }
+
     @Test
     void theCheckCatchesEachShorthand() {
         String shorthand = """

@@ -1,0 +1,59 @@
+package io.callbridge.routes;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** {@code app-api}: each Action reaches its route; a refused request goes nowhere; any other is InvalidAction. */
+class AppApiRouteTest extends RouteTestSupport {
+
+    private static final List<String> ROUTES = List.of("direct:app-control", "direct:app-get-device-data",
+            "direct:app-get-device-statuses", "direct:app-get-user");
+
+    /** The API bean as the route sees it: parse sets CallBridgeAction (here, the test's), unknownAction is noted. */
+    public static final class Api {
+        volatile int unknown;
+
+        public void parse(Exchange exchange) {
+        }
+
+        public void unknownAction(Exchange exchange) {
+            unknown++;
+        }
+    }
+
+    private final Api api = new Api();
+
+    @BeforeEach
+    void route() throws Exception {
+        context.getRegistry().bind("tokenApi", api);
+        start("app-api", a -> {
+            a.replaceFromWith("direct:tokenapi"); // not direct:app-api, which the mocks below would catch
+            a.mockEndpointsAndSkip("direct:app-*");
+        });
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "AppControlDeviceData, direct:app-control, 0",
+        "AppGetDeviceData, direct:app-get-device-data, 0",
+        "AppGetDeviceStatuses, direct:app-get-device-statuses, 0",
+        "AppGetUser, direct:app-get-user, 0",
+        "error, , 0",
+        "AppListDevices, , 1",
+    })
+    void eachActionReachesItsRoute(String action, String expected, int unknown) throws Exception {
+        for (String uri : ROUTES) {
+            mock(uri).expectedMessageCount(uri.equals(expected) ? 1 : 0);
+        }
+        template.sendBodyAndHeader("direct:tokenapi", "{}", "CallBridgeAction", action);
+        MockEndpoint.assertIsSatisfied(context);
+        assertEquals(unknown, api.unknown);
+    }
+}

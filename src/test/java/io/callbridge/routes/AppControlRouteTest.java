@@ -1,0 +1,10 @@
+package io.callbridge.routes;
+
+import java.util.List;
+
+/** {@code app-control}: AppControlDeviceData: the API bean decides the answer. */
+class AppControlRouteTest extends BeanStepRouteTest {
+    AppControlRouteTest() {
+        super("app-control", List.of("tokenApi.control"), null);
+    }
+}

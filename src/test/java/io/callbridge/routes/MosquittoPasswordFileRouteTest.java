@@ -1,0 +1,10 @@
+package io.callbridge.routes;
+
+import java.util.List;
+
+/** {@code mosquitto-password-file}: The registry as Mosquitto's password file. */
+class MosquittoPasswordFileRouteTest extends BeanStepRouteTest {
+    MosquittoPasswordFileRouteTest() {
+        super("mosquitto-password-file", List.of("mosquittoFiles.passwordFile"), null);
+    }
+}

@@ -1,0 +1,10 @@
+package io.callbridge.routes;
+
+import java.util.List;
+
+/** {@code webhook-deliveries}: One event's deliveries. */
+class WebhookDeliveriesRouteTest extends BeanStepRouteTest {
+    WebhookDeliveriesRouteTest() {
+        super("webhook-deliveries", List.of("callRecords.webhookDeliveries"), null);
+    }
+}
