@@ -23,7 +23,12 @@ public abstract class RouteTestSupport extends CamelTestSupport {
 
     /** Loads {@code routes/<file>} into the context, as CallBridge does at start-up (not started yet). */
     protected static void load(CamelContext context, String file) throws Exception {
-        Resource resource = PluginHelper.getResourceLoader(context).resolveResource("file:routes/" + file);
+        load(context, java.nio.file.Path.of("routes", file));
+    }
+
+    /** Loads a route file from anywhere (a copy of routes/ being edited). */
+    protected static void load(CamelContext context, java.nio.file.Path file) throws Exception {
+        Resource resource = PluginHelper.getResourceLoader(context).resolveResource("file:" + file);
         PluginHelper.getRoutesLoader(context).loadRoutes(resource);
     }
 
