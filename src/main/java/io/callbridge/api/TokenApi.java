@@ -35,7 +35,7 @@ public final class TokenApi {
     private static final String DEVICE_IDS_SHAPE = "DeviceIds must be an array of strings (\"P/D\", or device names"
             + " of ProductId)";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     private final CallService calls;
     private final TokenVerifier tokens;

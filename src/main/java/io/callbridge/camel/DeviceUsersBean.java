@@ -27,7 +27,7 @@ import java.util.Map;
 @Named("deviceUsers")
 public class DeviceUsersBean {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     @Inject
     CallService calls;

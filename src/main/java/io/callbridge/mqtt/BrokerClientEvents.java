@@ -42,7 +42,7 @@ public final class BrokerClientEvents {
     private static final Pattern EMQX_TOPIC = Pattern.compile("^\\$SYS/brokers/[^/]+/clients/([^/]+)/(connected|disconnected)$");
     // The old connection of a client that connected again: its new one is already online.
     private static final Set<String> EMQX_REPLACED = Set.of("takenover", "takeovered", "discarded");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     private BrokerClientEvents() {
     }

@@ -75,7 +75,7 @@ public final class P2pRelay implements AutoCloseable {
     }
 
     private static final Logger LOG = Logger.getLogger(P2pRelay.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     private final Settings settings;
     private final AppAuthenticator authenticator;

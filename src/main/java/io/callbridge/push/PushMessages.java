@@ -69,7 +69,7 @@ public final class PushMessages {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
     /** The largest request read: a token and a hundred device ids fit many times over. */
     public static final int MAX_REQUEST = 16 * 1024;
 

@@ -8,7 +8,7 @@ import java.time.Duration;
 /** A phone app on the P2P relay: signaling commands, the device's stream, its own voice send. */
 public final class SimulatedApp implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     private final WsPeer relay;
     private int ids;

@@ -22,7 +22,7 @@ import java.util.function.Predicate;
 /** A doorbell: the thing model over MQTT (reports up, replies and controls down) and a link to the P2P relay. */
 public final class SimulatedDevice implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     private final String id;
     private final MqttClient mqtt;

@@ -29,7 +29,7 @@ import java.util.UUID;
  */
 public final class Walkthrough {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
     private static final String UA = "device/1.0.0 (Android 29;HUAWEI ELS-AN00;zh-CN)";
     private static final Duration WAIT = Duration.ofSeconds(15);
 

@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 /** One side of a P2P relay connection: JSON text frames in a list, binary frames appended, waits with a limit. */
 final class WsPeer implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
 
     private final WebSocket ws;
     private final List<JsonNode> texts = new ArrayList<>();

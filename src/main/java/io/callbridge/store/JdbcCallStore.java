@@ -61,7 +61,7 @@ public final class JdbcCallStore implements CallStore {
         void committed(P prepared);
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.callbridge.thing.Json.MAPPER;
     private static final TypeReference<LinkedHashMap<String, Map<String, Object>>> REPORTED = new TypeReference<>() {
     };
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {

@@ -1,7 +1,6 @@
 package io.callbridge.thing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,15 +15,9 @@ import java.util.Map;
 /** Reads and writes data-template JSON. Always through Jackson: tokens and params may hold any character. */
 public final class ThingCodec {
 
-    /**
-     * Data-template values nest a few levels (a struct in an array). Deeper input is refused when read: a value
-     * nested near Jackson's own limit (1000) would be stored and then fail to be written into a reply or a control.
-     */
-    public static final int MAX_NESTING = 32;
+    public static final int MAX_NESTING = Json.MAX_NESTING;
 
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build())
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
     };
 
