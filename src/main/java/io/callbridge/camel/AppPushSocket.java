@@ -61,16 +61,20 @@ public class AppPushSocket {
             rc.response().setStatusCode(503).end("too many app push connections; try again later");
             return;
         }
-        rc.request().toWebSocket().onSuccess(this::opened).onFailure(e -> {
+        // For the operator's log: the app's user as its URL says (not checked yet), and its address.
+        String uin = java.util.Objects.requireNonNullElse(rc.queryParams().get("uin"), "?");
+        String who = "uin " + (uin.length() > 40 ? uin.substring(0, 40) : uin) + " from "
+                + rc.request().remoteAddress();
+        rc.request().toWebSocket().onSuccess(ws -> opened(ws, who)).onFailure(e -> {
             connections.decrementAndGet();
             LOG.debugf("App push upgrade failed: %s", e.getMessage());
         });
     }
 
-    private void opened(ServerWebSocket ws) {
+    private void opened(ServerWebSocket ws, String who) {
         // Vert.x's default (64 KB) is less than two of the largest pushes: an app keeping up would be closed.
         ws.setWriteQueueMaxSize(config.push().sendQueueBytes());
-        Connection c = new Connection(ws);
+        Connection c = new Connection(ws, who);
         ws.textMessageHandler(c::received);
         ws.closeHandler(v -> c.closed());
         ws.exceptionHandler(e -> LOG.debugf("App push connection: %s", e.getMessage()));
@@ -89,21 +93,15 @@ public class AppPushSocket {
     /** One app's connection: its requests, in order, and the devices it watches. */
     private final class Connection implements AppPushHub.Session {
         private final ServerWebSocket ws;
+        private final String who;
         private volatile long lastSeen = System.currentTimeMillis();
         private volatile long timer = -1;
         private volatile boolean closed;
         private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
-        Connection(ServerWebSocket ws) {
+        Connection(ServerWebSocket ws, String who) {
             this.ws = ws;
-        }
-
-        /** For the operator's log: the app's user as it says in the URL (not yet checked) and its address. */
-        private String who() {
-            String query = ws.query() == null ? "" : ws.query();
-            String uin = java.util.Arrays.stream(query.split("&")).filter(p -> p.startsWith("uin=")).findFirst()
-                    .map(p -> p.substring(4)).orElse("?");
-            return "uin " + (uin.length() > 40 ? uin.substring(0, 40) : uin) + " from " + ws.remoteAddress();
+            this.who = who;
         }
 
         void received(String text) {
@@ -183,7 +181,7 @@ public class AppPushSocket {
         @Override
         public void close(String reason) {
             if (!closed) {
-                LOG.infof("Closing the app push connection of %s: %s", who(), reason);
+                LOG.infof("Closing the app push connection of %s: %s", who, reason);
                 ws.close((short) 1008, reason.length() > 120 ? reason.substring(0, 120) : reason);
             }
             closed();

@@ -107,6 +107,12 @@ class DeviceAclMosquittoIT {
                         .getBytes(StandardCharsets.UTF_8), 1, false, null));
         forged.waitForCompletion(10_000);
         assertEquals(0x87, forged.getReasonCodes()[0], "a publish on another device's up topic");
+        // Nor may it tell CallBridge, in Mosquitto's voice, that A left (presence is read from the broker's log).
+        IMqttToken fakeLeave = clientB.publish(io.callbridge.mqtt.BrokerClientEvents.MOSQUITTO_LOG,
+                new MqttMessage(("1: Client " + io.callbridge.thing.DeviceCredentials.clientId(a) + " disconnected.")
+                        .getBytes(StandardCharsets.UTF_8), 1, false, null));
+        fakeLeave.waitForCompletion(10_000);
+        assertEquals(0x87, fakeLeave.getReasonCodes()[0], "a publish on Mosquitto's log topic");
         // Mosquitto grants any subscription but delivers only what the ACL lets the client read: B subscribes to
         // A's controls and to everything, A is answered, then B; B sees only its own answer.
         List<String> seenByB = new CopyOnWriteArrayList<>();
