@@ -2,7 +2,7 @@ package io.callbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.callbridge.camel.MqttBroker;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.AppSdks;
 import io.callbridge.testing.CallBridgeProcess;
@@ -47,10 +47,10 @@ class AppPushTest {
     MqttBroker broker;
 
     @Inject
-    io.callbridge.camel.BrokerPresence presence;
+    io.callbridge.device.BrokerPresence presence;
 
     @Inject
-    io.callbridge.camel.AppPushes pushes;
+    io.callbridge.app.AppPushes pushes;
 
     DeviceSim device;
     DeviceSim other;

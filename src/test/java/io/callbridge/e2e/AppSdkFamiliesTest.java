@@ -3,7 +3,7 @@ package io.callbridge.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.callbridge.api.ApiException;
-import io.callbridge.camel.MqttBroker;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.AppSdks;
 import io.callbridge.testing.CallBridgeTestResource;
@@ -40,7 +40,7 @@ class AppSdkFamiliesTest {
     MqttBroker broker;
 
     @Inject
-    io.callbridge.camel.BrokerPresence presence;
+    io.callbridge.device.BrokerPresence presence;
 
     WebhookReceiver receiver;
 

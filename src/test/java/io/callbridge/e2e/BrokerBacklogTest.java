@@ -1,6 +1,6 @@
 package io.callbridge.e2e;
 
-import io.callbridge.camel.MqttBroker;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.testing.AnonymousDevices;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.DeviceFleet;

@@ -2,7 +2,7 @@ package io.callbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.callbridge.camel.MqttBroker;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.DeviceSim;

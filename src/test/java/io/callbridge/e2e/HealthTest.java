@@ -1,6 +1,6 @@
 package io.callbridge.e2e;
 
-import io.callbridge.camel.MqttBroker;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;

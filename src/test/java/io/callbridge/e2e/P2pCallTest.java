@@ -1,19 +1,19 @@
 package io.callbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.callbridge.camel.MqttBroker;
 import io.callbridge.p2p.DeviceStateAnswer;
 import io.callbridge.p2p.FlvBytes;
 import io.callbridge.p2p.FlvChecker;
 import io.callbridge.p2p.P2pComponent;
 import io.callbridge.p2p.P2pEvent;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.sim.SimulatedDevice;
-import io.callbridge.thing.DeviceId;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.callbridge.testing.DeviceSim;
 import io.callbridge.testing.WebhookReceiver;
 import io.callbridge.testing.WsClient;
+import io.callbridge.thing.DeviceId;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;

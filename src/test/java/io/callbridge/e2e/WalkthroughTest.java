@@ -1,8 +1,8 @@
 package io.callbridge.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.callbridge.camel.MqttBroker;
 import io.callbridge.p2p.P2pComponent;
+import io.callbridge.runtime.MqttBroker;
 import io.callbridge.sim.Walkthrough;
 import io.callbridge.testing.CallBridgeTestResource;
 import io.quarkus.test.common.WithTestResource;

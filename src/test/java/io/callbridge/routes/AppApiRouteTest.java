@@ -32,7 +32,7 @@ class AppApiRouteTest extends RouteTestSupport {
 
     @BeforeEach
     void route() throws Exception {
-        context.getRegistry().bind("tokenApi", api);
+        context.getRegistry().bind("appApi", api);
         start("app-api", a -> {
             a.replaceFromWith("direct:tokenapi"); // not direct:app-api, which the mocks below would catch
             a.mockEndpointsAndSkip("direct:app-*");

@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code app-control}: AppControlDeviceData: the API bean decides the answer. */
 class AppControlRouteTest extends BeanStepRouteTest {
     AppControlRouteTest() {
-        super("app-control", List.of("tokenApi.control"), null);
+        super("app-control", List.of("appApi.control"), null);
     }
 }

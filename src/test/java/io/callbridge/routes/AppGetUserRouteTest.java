@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code app-get-user}: AppGetUser: the API bean answers with the token's user. */
 class AppGetUserRouteTest extends BeanStepRouteTest {
     AppGetUserRouteTest() {
-        super("app-get-user", List.of("tokenApi.user"), null);
+        super("app-get-user", List.of("appApi.user"), null);
     }
 }

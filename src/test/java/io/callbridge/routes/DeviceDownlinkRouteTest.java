@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code device-downlink}: Every down message goes to the publisher. */
 class DeviceDownlinkRouteTest extends BeanStepRouteTest {
     DeviceDownlinkRouteTest() {
-        super("device-downlink", List.of("downlink.publish"), null);
+        super("device-downlink", List.of("deviceDownlink.publish"), null);
     }
 }

@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code device-secret-put}: PUT a device's secret. */
 class DeviceSecretPutRouteTest extends BeanStepRouteTest {
     DeviceSecretPutRouteTest() {
-        super("device-secret-put", List.of("deviceUsers.putSecret"), null);
+        super("device-secret-put", List.of("deviceSecrets.put"), null);
     }
 }

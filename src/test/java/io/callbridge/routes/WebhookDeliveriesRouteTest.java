@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code webhook-deliveries}: One event's deliveries. */
 class WebhookDeliveriesRouteTest extends BeanStepRouteTest {
     WebhookDeliveriesRouteTest() {
-        super("webhook-deliveries", List.of("callRecords.webhookDeliveries"), null);
+        super("webhook-deliveries", List.of("webhookDeliveries.ofWebhook"), null);
     }
 }

@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code webhook-replay}: Replays an event. */
 class WebhookReplayRouteTest extends BeanStepRouteTest {
     WebhookReplayRouteTest() {
-        super("webhook-replay", List.of("callRecords.replayWebhook"), null);
+        super("webhook-replay", List.of("webhookDeliveries.replay"), null);
     }
 }

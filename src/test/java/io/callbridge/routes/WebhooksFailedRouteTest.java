@@ -5,6 +5,6 @@ import java.util.List;
 /** {@code webhooks-failed}: Deliveries given up. */
 class WebhooksFailedRouteTest extends BeanStepRouteTest {
     WebhooksFailedRouteTest() {
-        super("webhooks-failed", List.of("callRecords.failedWebhooks"), null);
+        super("webhooks-failed", List.of("webhookDeliveries.failed"), null);
     }
 }
