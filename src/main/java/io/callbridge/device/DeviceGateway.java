@@ -94,6 +94,24 @@ public class DeviceGateway {
         }
     }
 
+    /**
+     * The device-errors route configuration: a step of the device's message failed. The device is answered as for a
+     * refusal (code 500), so it tries again rather than waiting; the body becomes that reply.
+     */
+    public void failed(Exchange exchange) {
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        ThingMessage message = message(exchange);
+        DeviceId device = device(exchange);
+        String method = message == null ? "report" : message.method();
+        LOG.errorf(e, "%s from %s failed", method, device);
+        if ("report".equals(method)) {
+            metrics.report("failed");
+        }
+        // What failed inside is the log's, not the device's to read.
+        down(exchange, device, ThingCodec.reply("event_post".equals(method) ? "event" : method,
+                message == null ? null : message.clientToken(), ThingException.INTERNAL, "internal error"));
+    }
+
     /** Steps 2, 4.2, 6 and 9: the device's call status goes through the engine; the body becomes the report_reply. */
     public void report(Exchange exchange) {
         ThingMessage message = message(exchange);
@@ -104,17 +122,9 @@ public class DeviceGateway {
                     "more than " + limits.deviceReports().rate().perSecond() + " reports a second from this device"));
             return;
         }
-        Decision decision;
-        try {
-            decision = calls.report(new DeviceReport(device, message.clientToken(), message.timestamp(),
-                    message.params()));
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Report from %s failed", device);
-            metrics.report("failed");
-            down(exchange, device, ThingCodec.reply("report", message.clientToken(), ThingException.INTERNAL,
-                    "internal error: " + e.getMessage()));
-            return;
-        }
+        // A failure here (the database) is device-errors' to answer: see failed().
+        Decision decision = calls.report(new DeviceReport(device, message.clientToken(), message.timestamp(),
+                message.params()));
         exchange.setProperty(DECISION, decision);
         if (decision.call() != null) {
             exchange.getMessage().setHeader(CALL_ID, decision.call().id());
@@ -198,14 +208,7 @@ public class DeviceGateway {
         if (!admitted(exchange, message, device)) {
             return;
         }
-        try {
-            calls.store().setDeviceInfo(device, message.params());
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Keeping the info of %s failed", device);
-            down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), ThingException.INTERNAL,
-                    "internal error"));
-            return;
-        }
+        calls.store().setDeviceInfo(device, message.params());
         down(exchange, device, ThingCodec.reply(message.method(), message.clientToken(), 0, "success"));
     }
 
@@ -224,15 +227,8 @@ public class DeviceGateway {
         data.put("device", device.toString());
         data.put("clientToken", message.clientToken());
         data.putAll(ThingCodec.eventFields(payload));
-        try {
-            outbox.deviceEvent(device, message.clientToken() == null ? java.util.UUID.randomUUID().toString()
-                    : message.clientToken(), data).join();
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "Event from %s failed", device);
-            down(exchange, device, ThingCodec.reply("event", message.clientToken(), ThingException.INTERNAL,
-                    "internal error"));
-            return;
-        }
+        outbox.deviceEvent(device, message.clientToken() == null ? java.util.UUID.randomUUID().toString()
+                : message.clientToken(), data).join();
         pushes.event(device, Topics.up(Topics.EVENT, device), payload);
         down(exchange, device, ThingCodec.reply("event", message.clientToken(), 0, "success"));
     }

@@ -3,6 +3,7 @@ package io.callbridge.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.callbridge.runtime.Database;
 import io.callbridge.runtime.MqttBroker;
 import io.callbridge.testing.AppClient;
 import io.callbridge.testing.AppSdks;
@@ -19,6 +20,7 @@ import io.restassured.RestAssured;
 import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -50,6 +52,9 @@ class DeviceSdkFormsTest {
 
     @Inject
     Outbox outbox;
+
+    @Inject
+    Database database;
 
     WebhookReceiver receiver;
 
@@ -230,6 +235,39 @@ class DeviceSdkFormsTest {
                 assertTrue(reply.path("status").asText().contains(odd[0]), reply::toString);
                 assertEquals("$thing/down/" + odd[0] + "/" + device, reply.path(SdkDevice.TOPIC).asText());
             }
+        }
+    }
+
+    /**
+     * routes/device-errors.camel.yaml: a step whose write fails (here the table is away) is answered code 500 with
+     * nothing of the cause, and the device's next messages are handled as if nothing had happened.
+     */
+    @Test
+    void aStepThatFailsIsAnsweredAndTheNextMessageGoesOn() throws Exception {
+        String info = "{\"method\":\"report_info\",\"clientToken\":\"%s\",\"params\":{\"fw_ver\":\"%s\"}}";
+        try (SdkDevice sdk = SdkDevice.connect(broker.url(), device, secret, DeviceCredentials.Form.HMAC_SHA256)) {
+            sql("ALTER TABLE device_info RENAME TO device_info_away");
+            try {
+                sdk.publish(info.formatted("ri-fails", "1.0.0"));
+                JsonNode failed = sdk.reply("ri-fails");
+                assertEquals("report_info_reply", failed.path("method").asText());
+                assertEquals(500, failed.path("code").asInt(), failed::toString);
+                assertEquals("internal error", failed.path("status").asText(), "the cause stays in the log");
+            } finally {
+                sql("ALTER TABLE device_info_away RENAME TO device_info");
+            }
+            sdk.publish(info.formatted("ri-works", "1.0.1"));
+            JsonNode works = sdk.reply("ri-works");
+            assertEquals(0, works.path("code").asInt(), works::toString);
+            report(sdk, 1);
+            awaitEvents("call.ringing");
+        }
+    }
+
+    private void sql(String statement) throws java.sql.SQLException {
+        try (java.sql.Connection c = database.dataSource().getConnection();
+                java.sql.Statement s = c.createStatement()) {
+            s.execute(statement);
         }
     }
 

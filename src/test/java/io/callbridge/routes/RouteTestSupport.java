@@ -4,6 +4,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.AdviceWithRouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.test.junit6.CamelTestSupport;
@@ -26,8 +27,20 @@ public abstract class RouteTestSupport extends CamelTestSupport {
         load(context, java.nio.file.Path.of("routes", file));
     }
 
-    /** Loads a route file from anywhere (a copy of routes/ being edited). */
+    /**
+     * Loads a route file from anywhere (a copy of routes/ being edited), after the route configuration it names
+     * ({@code routeConfigurationId}, a file of its own beside it): its error handling is part of the route.
+     */
     protected static void load(CamelContext context, java.nio.file.Path file) throws Exception {
+        java.util.regex.Matcher config = java.util.regex.Pattern.compile("(?m)^\\s*routeConfigurationId: *(\\S+)")
+                .matcher(java.nio.file.Files.readString(file));
+        ModelCamelContext model = context.getCamelContextExtension().getContextPlugin(ModelCamelContext.class);
+        while (config.find()) {
+            String id = config.group(1);
+            if (model.getRouteConfigurationDefinition(id) == null) {
+                load(context, file.resolveSibling(id + ".camel.yaml"));
+            }
+        }
         Resource resource = PluginHelper.getResourceLoader(context).resolveResource("file:" + file);
         PluginHelper.getRoutesLoader(context).loadRoutes(resource);
     }
