@@ -1,6 +1,7 @@
 package io.callbridge.p2p;
 
 import io.callbridge.thing.DeviceId;
+import io.vertx.core.Vertx;
 import org.apache.camel.Endpoint;
 import org.apache.camel.spi.Metadata;
 import org.apache.camel.spi.annotations.Component;
@@ -26,7 +27,20 @@ public class P2pComponent extends DefaultComponent {
             + " its WebSocket upgrade. Without one, every device is refused.", autowired = true)
     private P2pRelay.DeviceAuthenticator deviceAuthenticator;
 
+    @Metadata(description = "The Vert.x the relay serves on: the application's (Quarkus's, found in the registry)"
+            + " when there is one, else one of the relay's own", autowired = true)
+    private Vertx vertx;
+
     private P2pRelay relay;
+
+    public Vertx getVertx() {
+        return vertx;
+    }
+
+    /** The Vert.x the relay runs on; it is not closed with the relay. */
+    public void setVertx(Vertx vertx) {
+        this.vertx = vertx;
+    }
 
     public P2pConfiguration getConfiguration() {
         return configuration;
@@ -61,7 +75,7 @@ public class P2pComponent extends DefaultComponent {
             P2pRelay.AppAuthenticator auth = authenticator != null ? authenticator : (token, device) -> Optional.empty();
             P2pRelay.DeviceAuthenticator devices = deviceAuthenticator != null ? deviceAuthenticator
                     : (device, username, password) -> Optional.of("no device authenticator is configured");
-            relay = new P2pRelay(configuration.settings(), auth, devices, null).start();
+            relay = new P2pRelay(configuration.settings(), auth, devices, vertx).start();
         }
         return relay;
     }

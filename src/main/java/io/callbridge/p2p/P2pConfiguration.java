@@ -36,6 +36,7 @@ public class P2pConfiguration implements Cloneable {
     @Metadata(description = "A PKCS12 or JKS key store: the relay serves wss:// with its key; unset, ws://")
     private String keyStore;
     @UriParam(secret = true)
+    @Metadata(description = "The key store's password")
     private String keyStorePassword;
     @UriParam(secret = true)
     @Metadata(description = "The key's password; the key store's when unset")
@@ -135,6 +136,7 @@ public class P2pConfiguration implements Cloneable {
         return keyStorePassword;
     }
 
+    /** The key store's password. */
     public void setKeyStorePassword(String keyStorePassword) {
         this.keyStorePassword = keyStorePassword;
     }
@@ -143,6 +145,7 @@ public class P2pConfiguration implements Cloneable {
         return keyPassword;
     }
 
+    /** The key's password; the key store's when unset. */
     public void setKeyPassword(String keyPassword) {
         this.keyPassword = keyPassword;
     }

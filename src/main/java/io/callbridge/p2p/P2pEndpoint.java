@@ -35,6 +35,12 @@ public class P2pEndpoint extends DefaultEndpoint {
     private String type;
     @UriParam(label = "producer", enums = "standard,high,super")
     private String quality;
+    @UriParam(label = "consumer", defaultValue = "8",
+            description = "Threads the route runs on, off the relay's event loop; each device's events stay in order")
+    private int workers = 8;
+    @UriParam(label = "producer", defaultValue = "10000", javaType = "java.time.Duration",
+            description = "How long the producer waits for the device's answer before the exchange fails")
+    private long timeout = 10000;
 
     P2pEndpoint(String uri, P2pComponent component, DeviceId device) {
         super(uri, component);
@@ -136,5 +142,29 @@ public class P2pEndpoint extends DefaultEndpoint {
     /** For get_device_st: standard, high or super. */
     public void setQuality(String quality) {
         this.quality = quality;
+    }
+
+    public int getWorkers() {
+        return workers;
+    }
+
+    /** Threads the consumer's route runs on (at least 1). */
+    public void setWorkers(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, not " + workers);
+        }
+        this.workers = workers;
+    }
+
+    public long getTimeout() {
+        return timeout;
+    }
+
+    /** Milliseconds the producer waits for the answer (a Duration in a URI: timeout=5s). */
+    public void setTimeout(long timeout) {
+        if (timeout <= 0) {
+            throw new IllegalArgumentException("timeout must be positive, not " + timeout);
+        }
+        this.timeout = timeout;
     }
 }

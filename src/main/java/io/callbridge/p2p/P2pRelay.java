@@ -256,34 +256,56 @@ public final class P2pRelay implements AutoCloseable {
             req.response().setStatusCode(400).end(e.getMessage());
             return;
         }
+        // The checks read the database: they run on a worker while the request waits, paused, so a slow lookup
+        // holds up this connection alone, never the event loop every other connection is served on.
+        req.pause();
         if (path[2].equals("device")) {
             // Checked before the upgrade: a stranger must not take over the link of a device apps talk to.
             String[] basic = basic(req);
-            Optional<String> refused = deviceAuthenticator.refusal(device, basic[0], basic[1]);
-            if (refused.isPresent()) {
-                LOG.infof("Device connection for %s refused: %s", device, refused.get());
-                req.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"callbridge-p2p\"")
-                        .end(refused.get());
-                return;
-            }
-            req.toWebSocket().onSuccess(ws -> {
-                        upgraded(req);
-                        deviceConnected(ws, device);
-                    })
-                    .onFailure(e -> LOG.debugf("Device %s upgrade failed: %s", device, e.getMessage()));
+            vertx.executeBlocking(() -> deviceAuthenticator.refusal(device, basic[0], basic[1]), false)
+                    .onComplete(checked -> {
+                        Optional<String> refused = checked.succeeded() ? checked.result()
+                                : Optional.of("the device's credentials could not be checked");
+                        if (checked.failed()) {
+                            LOG.warnf("Checking the device connection for %s failed: %s", device,
+                                    checked.cause().getMessage());
+                        }
+                        if (refused.isPresent()) {
+                            LOG.infof("Device connection for %s refused: %s", device, refused.get());
+                            req.resume();
+                            req.response().setStatusCode(checked.succeeded() ? 401 : 503)
+                                    .putHeader("WWW-Authenticate", "Basic realm=\"callbridge-p2p\"").end(refused.get());
+                            return;
+                        }
+                        req.toWebSocket().onSuccess(ws -> {
+                                    upgraded(req);
+                                    deviceConnected(ws, device);
+                                })
+                                .onFailure(e -> LOG.debugf("Device %s upgrade failed: %s", device, e.getMessage()));
+                    });
             return;
         }
         String token = bearer(req);
-        Optional<String> user = token == null ? Optional.empty() : authenticator.user(token, device);
-        if (user.isEmpty()) {
-            req.response().setStatusCode(401).end("an access token of a user bound to " + device + ", or rung by it now");
-            return;
-        }
-        req.toWebSocket().onSuccess(ws -> {
-                    upgraded(req);
-                    appConnected(ws, device, user.get(), token);
-                })
-                .onFailure(e -> LOG.debugf("App upgrade for %s failed: %s", device, e.getMessage()));
+        vertx.executeBlocking(() -> token == null ? Optional.<String>empty() : authenticator.user(token, device), false)
+                .onComplete(checked -> {
+                    if (checked.failed() || checked.result().isEmpty()) {
+                        if (checked.failed()) {
+                            LOG.warnf("Checking the app connection for %s failed: %s", device,
+                                    checked.cause().getMessage());
+                        }
+                        req.resume();
+                        req.response().setStatusCode(checked.failed() ? 503 : 401).end(checked.failed()
+                                ? "the access token could not be checked; try again"
+                                : "an access token of a user bound to " + device + ", or rung by it now");
+                        return;
+                    }
+                    String user = checked.result().get();
+                    req.toWebSocket().onSuccess(ws -> {
+                                upgraded(req);
+                                appConnected(ws, device, user, token);
+                            })
+                            .onFailure(e -> LOG.debugf("App upgrade for %s failed: %s", device, e.getMessage()));
+                });
     }
 
     private void deviceConnected(ServerWebSocket ws, DeviceId device) {

@@ -196,8 +196,11 @@ public class Producers {
     @Produces
     @Singleton
     @Named("p2p")
-    P2pComponent p2p(CallBridgeConfig config, TokenVerifier tokens, CallService calls, DeviceSignIn signIn) {
+    P2pComponent p2p(CallBridgeConfig config, TokenVerifier tokens, CallService calls, DeviceSignIn signIn,
+            io.vertx.core.Vertx vertx) {
         P2pComponent component = new P2pComponent();
+        // Quarkus's Vert.x: one set of event loops and workers for the HTTP API, the push socket and the relay.
+        component.setVertx(vertx);
         P2pConfiguration c = component.getConfiguration();
         CallBridgeConfig.P2p p = config.p2p();
         c.setHost(p.host());

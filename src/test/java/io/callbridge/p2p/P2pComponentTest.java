@@ -42,7 +42,21 @@ class P2pComponentTest {
     @BeforeEach
     void start() throws Exception {
         camel = new DefaultCamelContext();
-        component = new P2pComponent();
+        component = newComponent();
+        camel.addComponent("p2p", component);
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("p2p:*").process(events::add);
+            }
+        });
+        camel.start();
+        base = "ws://127.0.0.1:" + component.relay().port() + "/p2p/";
+    }
+
+    /** The component every p2p test runs: short timeouts, two apps per device, six connections at most. */
+    static P2pComponent newComponent() {
+        P2pComponent component = new P2pComponent();
         component.getConfiguration().setPort(0);
         component.getConfiguration().setCommandTimeout(800);
         component.getConfiguration().setMaxAppsPerDevice(2);
@@ -55,15 +69,7 @@ class P2pComponentTest {
         // Device "door" signs in with password "door-pw"; anyone else is refused.
         component.setDeviceAuthenticator((device, username, password) -> "door-pw".equals(password)
                 ? Optional.empty() : Optional.of("wrong password"));
-        camel.addComponent("p2p", component);
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("p2p:*").process(events::add);
-            }
-        });
-        camel.start();
-        base = "ws://127.0.0.1:" + component.relay().port() + "/p2p/";
+        return component;
     }
 
     @AfterEach
@@ -72,8 +78,15 @@ class P2pComponentTest {
     }
 
     WsClient device() throws Exception {
-        WsClient d = WsClient.connectWithAuthorization(base + "device/" + DEVICE, DEVICE_LOGIN);
-        Awaitility.await().until(() -> component.relay().deviceConnected(DEVICE));
+        return device(component, base, DEVICE);
+    }
+
+    /** A device signed in to the relay at {@code base} (any device name; the password is door-pw). */
+    static WsClient device(P2pComponent component, String base, DeviceId device) throws Exception {
+        WsClient d = WsClient.connectWithAuthorization(base + "device/" + device, "Basic " + java.util.Base64
+                .getEncoder().encodeToString((device.productId() + device.deviceName() + ":door-pw")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Awaitility.await().until(() -> component.relay().deviceConnected(device));
         return d;
     }
 

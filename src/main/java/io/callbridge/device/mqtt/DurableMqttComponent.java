@@ -2,7 +2,10 @@ package io.callbridge.device.mqtt;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Component;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5ComponentConfigurer;
 import org.apache.camel.component.paho.mqtt5.PahoMqtt5Endpoint;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5EndpointConfigurer;
+import org.apache.camel.spi.PropertyConfigurer;
 
 import java.util.Map;
 
@@ -10,11 +13,24 @@ import java.util.Map;
  * Camel's {@code paho-mqtt5} component with a consumer that does not lose what a persistent session holds:
  * see {@link DurableMqttConsumer}. Producers and every option are Camel's own.
  */
-// The name makes Camel find paho-mqtt5's generated option configurers for this subclass too.
-@org.apache.camel.spi.annotations.Component("paho-mqtt5")
 public class DurableMqttComponent extends PahoMqtt5Component {
 
+    // Camel finds a component's configurers by its @Component name; this subclass takes paho-mqtt5's own instead of
+    // the annotation, which would make the build generate a second paho-mqtt5 service file naming this class.
+    private final PropertyConfigurer componentOptions = new PahoMqtt5ComponentConfigurer();
+    private final PropertyConfigurer endpointOptions = new PahoMqtt5EndpointConfigurer();
+
     private int workers = 1;
+
+    @Override
+    public PropertyConfigurer getComponentPropertyConfigurer() {
+        return componentOptions;
+    }
+
+    @Override
+    public PropertyConfigurer getEndpointPropertyConfigurer() {
+        return endpointOptions;
+    }
     private io.callbridge.mqtt.Canary canary;
 
     /** Consumers hand messages of different topics (devices) to this many threads; one topic stays in order. */
