@@ -1,6 +1,7 @@
 package io.callbridge.outbox;
 
 import io.callbridge.device.DeviceDownlink;
+import io.callbridge.device.DeviceGateway;
 import io.callbridge.mqtt.Canary;
 import io.callbridge.mqtt.Downlink;
 import io.callbridge.runtime.CallBridgeConfig;
@@ -22,6 +23,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +40,10 @@ public class WebhookOutbox {
     public static final String ENTRY = "CallBridgeOutboxEntry";
     private static final Logger LOG = Logger.getLogger(WebhookOutbox.class);
     private static final int BATCH = 200;
+    private static final int ROUTE_SLOTS = 64;
+    /** Headers of an event handed to a route receiver (callbridge.webhooks.url=direct:<name>). */
+    public static final String EVENT_TYPE = "CallBridgeEventType";
+    public static final String WEBHOOK_ID = "CallBridgeWebhookId";
 
     @Inject
     Outbox outbox;
@@ -61,12 +67,14 @@ public class WebhookOutbox {
     GroupCommit commits;
 
     private ProducerTemplate template;
+    /** Events being handed to routes of the integrator's own; past it they wait in the outbox. */
+    private final Semaphore routeSlots = new Semaphore(ROUTE_SLOTS);
     private long nextCleanup;
     private ScheduledExecutorService canaries;
 
     void beforeCamel(@Observes BeforeStart event) {
         template = camel.createProducerTemplate();
-        outbox.senders(outbox.urls().isEmpty() ? e -> false : webhooks, this::control);
+        outbox.senders(outbox.urls().isEmpty() ? e -> false : webhooks, this::control, this::toRoute);
         downlink.start();
         long every = config.mqtt().canaryInterval().toMillis();
         canaries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -112,6 +120,41 @@ public class WebhookOutbox {
             return false;
         }
         return Boolean.TRUE.equals(exchange.getProperty(DeviceDownlink.QUEUED, Boolean.class));
+    }
+
+    /**
+     * An event for a route of the integrator's own: the body is the webhook's JSON, the headers its type, id and
+     * call. The route's success is its delivery; an exception (its HTTP call failed, say) is retried as a webhook's
+     * failure is. Never on the committing thread: the template's own threads run the route.
+     */
+    private boolean toRoute(Outbox.Entry entry) {
+        if (!routeSlots.tryAcquire()) {
+            return false;
+        }
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setBody(entry.body());
+        exchange.getMessage().setHeader(EVENT_TYPE, entry.type());
+        exchange.getMessage().setHeader(WEBHOOK_ID, entry.webhookId());
+        exchange.getMessage().setHeader(DeviceGateway.CALL_ID, entry.callId());
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        try {
+            template.asyncSend(entry.url(), exchange).whenComplete((done, error) -> {
+                routeSlots.release();
+                Throwable failure = error != null ? error : done.getException();
+                if (failure == null) {
+                    outbox.delivered(entry);
+                } else {
+                    LOG.warnf("The route %s failed on %s (attempt %d): %s", entry.url(), entry.webhookId(),
+                            entry.attempts() + 1, failure.getMessage());
+                    outbox.failed(entry, null, failure.getMessage(), null);
+                }
+            });
+            return true;
+        } catch (RuntimeException e) {
+            routeSlots.release();
+            LOG.errorf(e, "Handing %s to %s failed", entry.webhookId(), entry.url());
+            return false;
+        }
     }
 
     private void sendCanary() {

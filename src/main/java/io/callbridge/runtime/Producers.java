@@ -99,12 +99,21 @@ public class Producers {
         List<String> urls = config.webhooks().url().orElse(List.of()).stream().map(String::trim)
                 .filter(u -> !u.isEmpty()).toList();
         for (String url : urls) {
+            if (url.startsWith(Outbox.ROUTE)) {
+                if (!url.substring(Outbox.ROUTE.length()).matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                    throw new IllegalArgumentException("callbridge.webhooks.url: a route receiver is direct:<name>,"
+                            + " letters, digits, '.', '_' and '-': " + url);
+                }
+                continue;
+            }
             URI uri = URI.create(url);
             if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-                throw new IllegalArgumentException("callbridge.webhooks.url: not an http(s) URL: " + url);
+                throw new IllegalArgumentException("callbridge.webhooks.url: not an http(s) URL nor direct:<route>: "
+                        + url);
             }
         }
-        if (!urls.isEmpty() && config.webhooks().secret().isEmpty()) {
+        // Only what leaves over HTTP is signed.
+        if (urls.stream().anyMatch(u -> !u.startsWith(Outbox.ROUTE)) && config.webhooks().secret().isEmpty()) {
             throw new IllegalArgumentException(
                     "callbridge.webhooks.url is set but callbridge.webhooks.secret is not (a whsec_... value)");
         }

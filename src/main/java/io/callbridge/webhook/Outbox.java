@@ -50,6 +50,8 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
 
     /** The destination prefix of a control: the rest is the device's down topic. */
     public static final String MQTT = "mqtt:";
+    /** A receiver that is a route of the integrator's own ({@code direct:<name>}), fed as durably as a webhook. */
+    public static final String ROUTE = "direct:";
     /** The event type of a control row. */
     public static final String CONTROL = "control";
     /** The webhook type of a device's own event. */
@@ -67,13 +69,18 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
         }
     }
 
-    /** One delivery; {@code url} is a receiver's URL or {@code mqtt:<topic>}. */
+    /** One delivery; {@code url} is a receiver's URL, a route's {@code direct:<name>} or {@code mqtt:<topic>}. */
     public record Entry(long id, String webhookId, String url, String type, String callId, String body,
             boolean urgent, Status status, int attempts, Instant createdAt, Instant nextAttemptAt, Instant giveUpAt,
             Integer lastStatus, String lastError, Instant deliveredAt) {
 
         public boolean control() {
             return url.startsWith(MQTT);
+        }
+
+        /** For a route of CallBridge's own context rather than a receiver over HTTP. */
+        public boolean route() {
+            return url.startsWith(ROUTE);
         }
 
         /** The down topic of a control. */
@@ -121,6 +128,7 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
     private final ConcurrentLinkedQueue<Settlement> settlements = new ConcurrentLinkedQueue<>();
     private volatile Sender webhooks = e -> false;
     private volatile Sender controls = e -> false;
+    private volatile Sender routes = e -> false;
 
     public Outbox(DataSource db, GroupCommit commits, List<String> urls, Policy urgent, Policy record, Policy control,
             Duration claimFor, Clock clock) {
@@ -135,10 +143,11 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
         commits.register(this);
     }
 
-    /** Who makes the attempts: webhooks over HTTP, controls over MQTT. */
-    public void senders(Sender webhooks, Sender controls) {
+    /** Who makes the attempts: webhooks over HTTP, controls over MQTT, events for routes in the Camel context. */
+    public void senders(Sender webhooks, Sender controls, Sender routes) {
         this.webhooks = webhooks;
         this.controls = controls;
+        this.routes = routes;
     }
 
     public List<String> urls() {
@@ -235,7 +244,7 @@ public final class Outbox implements JdbcCallStore.EffectWriter<List<Outbox.Entr
 
     private void dispatch(List<Entry> entries) {
         for (Entry e : entries) {
-            if (!(e.control() ? controls : webhooks).offer(e)) {
+            if (!(e.control() ? controls : e.route() ? routes : webhooks).offer(e)) {
                 // The sender is full: the poller takes it up at its next turn.
                 release(e);
             }

@@ -1,5 +1,6 @@
 package io.callbridge.routes;
 
+import io.callbridge.testing.DocSnippets;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,8 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IntegratorsGuideTest extends RouteTestSupport {
 
-    private static final Pattern BLOCK = Pattern.compile("(?m)^( *)```(\\w+)\\n(.*?)^\\1```", Pattern.DOTALL);
-
     @TempDir
     Path copy;
 
@@ -35,7 +34,7 @@ class IntegratorsGuideTest extends RouteTestSupport {
 
     @BeforeEach
     void readTheGuide() throws Exception {
-        for (String[] block : blocks(Files.readString(Path.of("docs/integrators.md")))) {
+        for (String[] block : DocSnippets.blocks(Files.readString(Path.of("docs/integrators.md")))) {
             if (block[0].equals("yaml") && block[1].startsWith("- expression:") && block[1].contains("door_opened")) {
                 branch = block[1];
             } else if (block[0].equals("yaml") && block[1].contains("id: device-door-opened")) {
@@ -86,18 +85,5 @@ class IntegratorsGuideTest extends RouteTestSupport {
         template.sendBodyAndHeaders("direct:uplink", "{\"method\":\"door_opened\"}", Map.of("CallBridgeMethod",
                 row[0], "CallBridgeThingKind", row[1], "CallBridgeDevice", "P1/door"));
         MockEndpoint.assertIsSatisfied(context);
-    }
-
-    /** The fenced blocks of a Markdown page: language and text, the list's indentation taken off. */
-    private static List<String[]> blocks(String markdown) {
-        List<String[]> blocks = new ArrayList<>();
-        Matcher m = BLOCK.matcher(markdown);
-        while (m.find()) {
-            int indent = m.group(1).length();
-            String text = m.group(3).lines().map(l -> l.length() >= indent ? l.substring(indent) : l.strip())
-                    .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
-            blocks.add(new String[] {m.group(2), text});
-        }
-        return blocks;
     }
 }

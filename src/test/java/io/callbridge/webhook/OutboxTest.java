@@ -34,12 +34,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OutboxTest {
 
     private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    private final List<Outbox.Entry> routesOffered = new CopyOnWriteArrayList<>();
     private static final List<String> URLS = List.of("http://127.0.0.1:9/a", "http://127.0.0.1:9/b");
 
     @TempDir
     Path dir;
 
     private Connection keeper;
+    private JdbcDataSource db;
     private GroupCommit commits;
     private Outbox outbox;
     private MutableClock clock;
@@ -50,7 +52,7 @@ class OutboxTest {
 
     @BeforeEach
     void open() throws Exception {
-        JdbcDataSource db = new JdbcDataSource();
+        db = new JdbcDataSource();
         db.setURL("jdbc:h2:file:" + dir.resolve("cb") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;WRITE_DELAY=0");
         keeper = db.getConnection();
         Flyway.configure().dataSource(db).locations("classpath:db/migration").load().migrate();
@@ -58,7 +60,7 @@ class OutboxTest {
         commits = new GroupCommit(db, 64, Duration.ofMillis(5));
         outbox = new Outbox(db, commits, URLS, policy(Duration.ofSeconds(60)), policy(Duration.ofHours(24)),
                 policy(Duration.ofSeconds(60)), Duration.ofSeconds(14), clock);
-        outbox.senders(e -> webhookRoom && webhooksOffered.add(e), controlsOffered::add);
+        outbox.senders(e -> webhookRoom && webhooksOffered.add(e), controlsOffered::add, routesOffered::add);
         engine = new CallEngine(new CallEngine.Settings(Duration.ofSeconds(60), Duration.ofSeconds(20)), clock,
                 () -> UUID.randomUUID().toString());
     }
@@ -85,6 +87,27 @@ class OutboxTest {
         // Claimed by this instance: the poller does not take them while their first attempt runs.
         assertEquals(0, outbox.claimDue(100));
         assertEquals(2, outbox.deliveries(id).size());
+    }
+
+    @Test
+    void aRouteReceiverGetsEveryEventThroughTheRouteSender() {
+        List<Outbox.Entry> http = new CopyOnWriteArrayList<>();
+        Outbox both = new Outbox(db, commits, List.of("http://127.0.0.1:9/a", "direct:forward-call-ended"),
+                policy(Duration.ofSeconds(60)), policy(Duration.ofHours(24)), policy(Duration.ofSeconds(60)),
+                Duration.ofSeconds(14), clock);
+        both.senders(http::add, controlsOffered::add, routesOffered::add);
+        Decision ring = ring();
+        List<Outbox.Entry> rows = both.prepare(ring);
+        commits.submit(c -> {
+            both.write(c, rows);
+            return true;
+        }, () -> both.committed(rows)).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> routesOffered.size() == 1 && http.size() == 1);
+        Outbox.Entry routed = routesOffered.get(0);
+        assertTrue(routed.route() && !routed.control(), routed.url());
+        assertEquals("direct:forward-call-ended", routed.url());
+        assertEquals(http.get(0).webhookId(), routed.webhookId());
+        assertEquals(http.get(0).body(), routed.body(), "the route gets the webhook's own JSON");
     }
 
     @Test
