@@ -90,15 +90,27 @@ class P2pIsolationTest {
 
     @Test
     void aRouteStalledOnOneDevicesEventsHoldsUpNoOtherDevice() throws Exception {
-        try (WsClient other = P2pComponentTest.device(component, base, OTHER);
-                WsClient device = P2pComponentTest.device(component, base, P2pComponentTest.DEVICE);
-                WsClient app = WsClient.connect(base + "app/" + P2pComponentTest.DEVICE, "t-20001")) {
-            answersACommand(device, app);
-            Awaitility.await().until(() -> types(P2pComponentTest.DEVICE).containsAll(
-                    List.of("DEVICE_CONNECTED", "APP_CONNECTED", "COMMAND", "ANSWER")));
+        List<WsClient> open = new java.util.ArrayList<>();
+        try (WsClient other = P2pComponentTest.device(component, base, OTHER)) {
+            // Eight devices, each with its app, more than the consumer's workers: all go on while OTHER's route waits.
+            for (int i = 0; i < 8; i++) {
+                DeviceId d = new DeviceId("OIUYKJHGBV", "busy" + i);
+                WsClient device = P2pComponentTest.device(component, base, d);
+                WsClient app = WsClient.connect(base + "app/" + d, "t-2000" + i);
+                open.add(device);
+                open.add(app);
+                answersACommand(device, app);
+            }
+            for (int i = 0; i < 8; i++) {
+                DeviceId d = new DeviceId("OIUYKJHGBV", "busy" + i);
+                Awaitility.await().until(() -> types(d).containsAll(
+                        List.of("DEVICE_CONNECTED", "APP_CONNECTED", "COMMAND", "ANSWER")));
+            }
             assertEquals(List.of(), types(OTHER), "OTHER's route is still stalled");
             release.countDown();
             Awaitility.await().until(() -> types(OTHER).equals(List.of("DEVICE_CONNECTED")));
+        } finally {
+            open.forEach(WsClient::close);
         }
     }
 
