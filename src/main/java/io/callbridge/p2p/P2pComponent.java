@@ -32,6 +32,24 @@ public class P2pComponent extends DefaultComponent {
     private Vertx vertx;
 
     private P2pRelay relay;
+    private boolean stopped;
+
+    /** Open relay connections; 0 when the relay is not running. Starts nothing (metrics read it at any time). */
+    public synchronized long connections() {
+        return relay == null ? 0 : relay.connections();
+    }
+
+    /** Connections the relay closed at once; 0 when it is not running. */
+    public synchronized long refusedConnections() {
+        return relay == null ? 0 : relay.refusedConnections();
+    }
+
+    /** The device's relay links, if the relay runs, are closed: its credentials changed. */
+    public synchronized void signOut(DeviceId device) {
+        if (relay != null) {
+            relay.signOut(device);
+        }
+    }
 
     public Vertx getVertx() {
         return vertx;
@@ -69,9 +87,12 @@ public class P2pComponent extends DefaultComponent {
         this.deviceAuthenticator = deviceAuthenticator;
     }
 
-    /** The running relay (started with the component). */
+    /** The running relay, started with the component; a stopped component starts none (it would outlive it). */
     public synchronized P2pRelay relay() {
         if (relay == null) {
+            if (stopped) {
+                throw new IllegalStateException("the p2p component is stopped");
+            }
             P2pRelay.AppAuthenticator auth = authenticator != null ? authenticator : (token, device) -> Optional.empty();
             P2pRelay.DeviceAuthenticator devices = deviceAuthenticator != null ? deviceAuthenticator
                     : (device, username, password) -> Optional.of("no device authenticator is configured");
@@ -91,11 +112,15 @@ public class P2pComponent extends DefaultComponent {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        synchronized (this) {
+            stopped = false;
+        }
         relay();
     }
 
     @Override
     protected synchronized void doStop() throws Exception {
+        stopped = true;
         if (relay != null) {
             relay.close();
             relay = null;

@@ -83,6 +83,6 @@ public class DeviceSecrets {
 
     private void signOut(DeviceId device) {
         broker.signOut(device);
-        p2p.relay().signOut(device);
+        p2p.signOut(device);
     }
 }

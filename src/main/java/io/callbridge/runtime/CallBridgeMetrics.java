@@ -19,8 +19,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -94,6 +96,20 @@ public class CallBridgeMetrics {
     private Timer uplinkLag;
     private DistributionSummary batchSize;
 
+    /**
+     * Gauges and function counters read beans of this application at every scrape. Micrometer's registries can
+     * outlive it (the global composite; a test run restarts the application in one JVM), so its meters go with it:
+     * left behind, they would call beans that no longer exist and fail every scrape.
+     */
+    @PreDestroy
+    void unregister() {
+        for (Meter m : registry.getMeters()) {
+            if (m.getId().getName().startsWith("callbridge.")) {
+                registry.remove(m);
+            }
+        }
+    }
+
     void register(@Observes BeforeStart event) {
         ringLatency = timer("callbridge.ring.latency",
                 "From a device's ring reaching CallBridge to the app vendor's server answering 2xx to call.ringing");
@@ -105,9 +121,9 @@ public class CallBridgeMetrics {
             FunctionCounter.builder("callbridge.limits.refused", limit, RateLimit::refused).tag("limit", limit.name())
                     .description("Requests refused because a caller went past a configured rate").register(registry);
         }
-        Gauge.builder("callbridge.p2p.connections", p2p, p -> p.relay().connections())
+        Gauge.builder("callbridge.p2p.connections", p2p, P2pComponent::connections)
                 .description("Open connections to the P2P relay, upgraded or not").register(registry);
-        FunctionCounter.builder("callbridge.p2p.connections.refused", p2p, p -> p.relay().refusedConnections())
+        FunctionCounter.builder("callbridge.p2p.connections.refused", p2p, P2pComponent::refusedConnections)
                 .description("Relay connections closed at once (over the maximum) or for not upgrading in time")
                 .register(registry);
         Gauge.builder("callbridge.push.connections", pushSocket, AppPushSocket::connections)
