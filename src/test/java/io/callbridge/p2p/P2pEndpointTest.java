@@ -73,6 +73,24 @@ class P2pEndpointTest {
         assertThrows(ResolveEndpointFailedException.class, () -> camel.getEndpoint("p2p:*?noSuchOption=1"));
     }
 
+    /** What camel.component.p2p.* does: the generated configurer binds the relay's options, Durations as "3s". */
+    @Test
+    void componentOptionsBindByNameThroughTheGeneratedConfigurer() {
+        P2pComponent fresh = new P2pComponent();
+        fresh.setCamelContext(camel);
+        fresh.build(); // resolves its configurers, as a context does before starting it (no relay yet)
+        assertInstanceOf(P2pComponentConfigurer.class, fresh.getComponentPropertyConfigurer());
+        org.apache.camel.support.PropertyBindingSupport.build().withCamelContext(camel).withTarget(fresh)
+                .withConfigurer(fresh.getComponentPropertyConfigurer())
+                .withProperties(new java.util.HashMap<>(java.util.Map.of("commandTimeout", "3s", "maxConnections", "7",
+                        "host", "0.0.0.0", "handshakeTimeout", "250ms")))
+                .bind();
+        assertEquals(3000, fresh.getConfiguration().getCommandTimeout());
+        assertEquals(7, fresh.getConfiguration().getMaxConnections());
+        assertEquals("0.0.0.0", fresh.getConfiguration().getHost());
+        assertEquals(250, fresh.getConfiguration().getHandshakeTimeout());
+    }
+
     @Test
     void theRelayRunsOnTheVertxItIsGivenAndLeavesItOpen() throws Exception {
         try (WsClient device = P2pComponentTest.device(component, base, P2pComponentTest.DEVICE);
