@@ -92,8 +92,14 @@ public interface CallBridgeConfig {
     }
 
     interface Store {
-        /** Once a transition waits to be written, how long the writer waits for more to share its commit. */
+        /**
+         * Once a transition waits to be written, how long the writer waits for more to share its commit, while
+         * transitions arrive at least {@link #batchWindowFromRate()} a second.
+         */
         Duration batchWindow();
+
+        /** Transitions a second from which the writer waits {@link #batchWindow()}; below, each commits at once. */
+        double batchWindowFromRate();
 
         /** Transitions written in one transaction at most. */
         int maxBatch();

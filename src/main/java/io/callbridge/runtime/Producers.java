@@ -78,7 +78,7 @@ public class Producers {
     @Singleton
     GroupCommit commits(Database database, CallBridgeConfig config) {
         return new GroupCommit(database.dataSource(), config.store().maxBatch(), Duration.ofMillis(10),
-                config.store().batchWindow());
+                config.store().batchWindow(), config.store().batchWindowFromRate());
     }
 
     void closeCommits(@Disposes GroupCommit commits) {

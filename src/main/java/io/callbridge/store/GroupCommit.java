@@ -55,6 +55,12 @@ public final class GroupCommit implements AutoCloseable {
     private final int maxBatch;
     private final long lingerNanos;
     private final long windowNanos;
+    private final double windowFromRate;
+    // The arrival rate the window depends on, measured by the writer alone over spans of RATE_SPAN.
+    private static final long RATE_SPAN = TimeUnit.MILLISECONDS.toNanos(200);
+    private long spanStart = System.nanoTime();
+    private long spanTaken;
+    private volatile double rate;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Background> backgrounds = new CopyOnWriteArrayList<>();
     private final Thread thread;
@@ -65,19 +71,22 @@ public final class GroupCommit implements AutoCloseable {
     private volatile long busyNanos;
 
     public GroupCommit(DataSource db, int maxBatch, Duration linger) {
-        this(db, maxBatch, linger, Duration.ZERO);
+        this(db, maxBatch, linger, Duration.ZERO, 0);
     }
 
     /**
-     * {@code window}: once a write is waiting, how long to wait for more to share its commit. A commit has a fixed
-     * price (H2 writes its root pages and a chunk header, PostgreSQL flushes its WAL) that a write arriving alone
-     * pays in full; a millisecond of waiting lets the reports of many devices share it.
+     * {@code window}: once a write is waiting, how long to wait for more to share its commit, while writes arrive at
+     * least {@code windowFromRate} a second. A commit has a fixed price that a write arriving alone pays in full
+     * (H2 serialises again every page on the path to each row it touched, some 60 KB for one ring; PostgreSQL
+     * flushes its WAL): a writer that keeps up takes every write alone, and that price is most of its CPU. Below
+     * the rate a write commits at once, since few would come to share the wait.
      */
-    public GroupCommit(DataSource db, int maxBatch, Duration linger, Duration window) {
+    public GroupCommit(DataSource db, int maxBatch, Duration linger, Duration window, double windowFromRate) {
         this.db = db;
         this.maxBatch = maxBatch;
         this.lingerNanos = linger.toNanos();
         this.windowNanos = window.toNanos();
+        this.windowFromRate = windowFromRate;
         thread = new Thread(this::run, "callbridge-commit");
         thread.setDaemon(true);
         thread.start();
@@ -122,6 +131,11 @@ public final class GroupCommit implements AutoCloseable {
         return written;
     }
 
+    /** Writes a second arriving at the writer, as it last measured them (over about 200 ms). */
+    public double rate() {
+        return rate;
+    }
+
     /** Time spent writing and committing batches, in nanoseconds (the writer's busy time). */
     public long busyNanos() {
         return busyNanos;
@@ -147,9 +161,12 @@ public final class GroupCommit implements AutoCloseable {
                 }
                 if (first != null) {
                     batch.add(first);
-                    gather(batch);
+                    if (windowNanos > 0 && measure() >= windowFromRate) {
+                        gather(batch);
+                    }
                 }
                 drain(batch);
+                spanTaken += batch.size();
                 if (batch.isEmpty() && !hasBackgroundWork()) {
                     continue;
                 }
@@ -165,6 +182,18 @@ public final class GroupCommit implements AutoCloseable {
                 batch.clear();
             }
         }
+    }
+
+    /** The rate over the last span, idle time included: after a quiet spell the first write does not wait. */
+    private double measure() {
+        long now = System.nanoTime();
+        long span = now - spanStart;
+        if (span >= RATE_SPAN) {
+            rate = spanTaken * 1e9 / span;
+            spanStart = now;
+            spanTaken = 0;
+        }
+        return rate;
     }
 
     private void gather(List<Pending> batch) throws InterruptedException {
