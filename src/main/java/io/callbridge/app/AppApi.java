@@ -58,65 +58,67 @@ public class AppApi {
         String address = address(exchange);
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
-        try {
-            admit(address);
-            ApiRequest request = api().parse(body == null ? new byte[0] : body);
-            admit(address, request);
-            exchange.setProperty(REQUEST, request);
-            exchange.getMessage().setHeader(ACTION, request.action());
-            request.device().ifPresent(d -> exchange.getMessage().setHeader(DeviceGateway.DEVICE, d.toString()));
-        } catch (ApiException e) {
-            exchange.getMessage().setHeader(ACTION, "error");
-            fail(exchange, e);
-        }
+        admit(address);
+        ApiRequest request = api().parse(body == null ? new byte[0] : body);
+        exchange.getMessage().setHeader(ACTION, request.action());
+        request.device().ifPresent(d -> exchange.getMessage().setHeader(DeviceGateway.DEVICE, d.toString()));
+        admit(address, request);
+        exchange.setProperty(REQUEST, request);
     }
 
     /** Step 3. On success the decision's effects (control to the device, events) are left for the route. */
     public void control(Exchange exchange) {
         ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
         long receivedAt = System.currentTimeMillis();
-        try {
-            Decision decision = api().control(request);
-            metrics.answerStarted(decision, receivedAt);
-            exchange.setProperty(DeviceGateway.DECISION, decision);
-            exchange.getMessage().setHeader(DeviceGateway.CALL_ID, decision.call().id());
-            exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), ""));
-        } catch (ApiException e) {
-            LOG.infof("%s for %s refused: %s %s", TokenApi.CONTROL, deviceName(request), e.code(), e.getMessage());
-            fail(exchange, e);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "%s for %s failed", TokenApi.CONTROL, deviceName(request));
-            fail(exchange, new ApiException(ApiException.INTERNAL_ERROR, "internal error"));
-        }
+        Decision decision = api().control(request);
+        metrics.answerStarted(decision, receivedAt);
+        exchange.setProperty(DeviceGateway.DECISION, decision);
+        exchange.getMessage().setHeader(DeviceGateway.CALL_ID, decision.call().id());
+        exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), ""));
     }
 
     public void deviceData(Exchange exchange) {
         ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
-        answer(exchange, () -> ApiEnvelope.success(request.requestId(), api().deviceData(request)));
+        exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), api().deviceData(request)));
     }
 
     public void user(Exchange exchange) {
         ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
-        answer(exchange, () -> ApiEnvelope.success(request.requestId(), api().appUser(request)));
+        exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), api().appUser(request)));
     }
 
     public void deviceStatuses(Exchange exchange) {
         ApiRequest request = exchange.getProperty(REQUEST, ApiRequest.class);
-        answer(exchange, () -> ApiEnvelope.success(request.requestId(), api().deviceStatuses(request)));
+        exchange.getMessage().setBody(ApiEnvelope.success(request.requestId(), api().deviceStatuses(request)));
     }
 
     /** An action listed in {@link TokenApi#ACTIONS} that the app-api route does not hand on. */
     public void unknownAction(Exchange exchange) {
         String action = exchange.getMessage().getHeader(ACTION, String.class);
-        fail(exchange, new ApiException(ApiException.INVALID_ACTION, "Action " + action + " has no route"));
+        throw new ApiException(ApiException.INVALID_ACTION, "Action " + action + " has no route");
     }
 
-    private static void answer(Exchange exchange, java.util.function.Supplier<String> body) {
-        try {
-            exchange.getMessage().setBody(body.get());
-        } catch (ApiException e) {
-            fail(exchange, e);
+    /** app-errors: a refused request gets Response.Error with its code and reason. */
+    public void refused(Exchange exchange) {
+        fail(exchange, caught(exchange, ApiException.class));
+    }
+
+    /** app-errors: any other failure is InternalError to the app; what went wrong goes to the log only. */
+    public void failed(Exchange exchange) {
+        Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        LOG.errorf(e, "tokenapi %s for %s failed", exchange.getMessage().getHeader(ACTION, String.class),
+                exchange.getMessage().getHeader(DeviceGateway.DEVICE, "(no device)", String.class));
+        fail(exchange, new ApiException(ApiException.INTERNAL_ERROR, "internal error"));
+    }
+
+    private static <T extends Throwable> T caught(Exchange exchange, Class<T> type) {
+        for (Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class); t != null;
+                t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
         }
+        throw new IllegalStateException("no " + type.getSimpleName() + " caught");
     }
 
     /** The address's rate, and whether it is waiting out its refused tokens. */
@@ -135,10 +137,6 @@ public class AppApi {
             throw new ApiException(ApiException.REQUEST_LIMIT_EXCEEDED, "too many requests with this access token;"
                     + " try again later");
         }
-    }
-
-    private static String deviceName(ApiRequest request) {
-        return request.device().map(Object::toString).orElse("(no device)");
     }
 
     private static String address(Exchange exchange) {

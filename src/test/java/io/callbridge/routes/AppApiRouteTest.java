@@ -1,5 +1,6 @@
 package io.callbridge.routes;
 
+import io.callbridge.api.ApiException;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,21 +11,36 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** {@code app-api}: each Action reaches its route; a refused request goes nowhere; any other is InvalidAction. */
+/** {@code app-api}: each Action reaches its route; a refused request goes nowhere (app-errors answers it); any other is InvalidAction. */
 class AppApiRouteTest extends RouteTestSupport {
 
     private static final List<String> ROUTES = List.of("direct:app-control", "direct:app-get-device-data",
             "direct:app-get-device-statuses", "direct:app-get-user");
 
-    /** The API bean as the route sees it: parse sets CallBridgeAction (here, the test's), unknownAction is noted. */
+    /**
+     * The API bean as the route sees it: parse sets CallBridgeAction (here, the test's) or refuses the request (the
+     * test's "refused"), unknownAction is noted; app-errors answers a refusal.
+     */
     public static final class Api {
         volatile int unknown;
+        volatile int refused;
 
         public void parse(Exchange exchange) {
+            if ("refused".equals(exchange.getMessage().getHeader("CallBridgeAction"))) {
+                throw new ApiException(ApiException.INVALID_ACCESS_TOKEN, "the access token is not valid");
+            }
         }
 
         public void unknownAction(Exchange exchange) {
             unknown++;
+        }
+
+        public void refused(Exchange exchange) {
+            refused++;
+        }
+
+        public void failed(Exchange exchange) {
+            throw new AssertionError("a refusal is not a failure");
         }
     }
 
@@ -45,7 +61,7 @@ class AppApiRouteTest extends RouteTestSupport {
         "AppGetDeviceData, direct:app-get-device-data, 0",
         "AppGetDeviceStatuses, direct:app-get-device-statuses, 0",
         "AppGetUser, direct:app-get-user, 0",
-        "error, , 0",
+        "refused, , 0",
         "AppListDevices, , 1",
     })
     void eachActionReachesItsRoute(String action, String expected, int unknown) throws Exception {
@@ -55,5 +71,6 @@ class AppApiRouteTest extends RouteTestSupport {
         template.sendBodyAndHeader("direct:tokenapi", "{}", "CallBridgeAction", action);
         MockEndpoint.assertIsSatisfied(context);
         assertEquals(unknown, api.unknown);
+        assertEquals("refused".equals(action) ? 1 : 0, api.refused, "app-errors answers a refused request");
     }
 }
