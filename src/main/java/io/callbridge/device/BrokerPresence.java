@@ -24,6 +24,7 @@ import org.apache.camel.quarkus.main.events.BeforeStart;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,18 +144,20 @@ public class BrokerPresence implements DevicePresence {
 
     void started(@Observes StartupEvent event) {
         if (broker.embedded()) {
-            graces.schedule(this::sweep, config.call().offlineGrace().toMillis(), TimeUnit.MILLISECONDS);
+            Instant start = clock.instant();
+            graces.schedule(() -> sweep(start), config.call().offlineGrace().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
-    private void sweep() {
+    /** Only calls from before the start: a later one has its own grace from its device leaving, if it leaves. */
+    private void sweep(Instant start) {
         // Collected first: ending calls while paging through them would shift the pages.
         java.util.Set<DeviceId> devices = new java.util.LinkedHashSet<>();
         for (CallState state : List.of(CallState.RINGING, CallState.ACCEPTED, CallState.CONNECTED)) {
             for (int offset = 0; ; offset += SWEEP_PAGE) {
                 List<Call> page = calls.store().search(new CallQuery(null, null, state, null, null, null, SWEEP_PAGE,
                         offset));
-                page.forEach(c -> devices.add(c.device()));
+                page.stream().filter(c -> c.createdAt().isBefore(start)).forEach(c -> devices.add(c.device()));
                 if (page.size() < SWEEP_PAGE) {
                     break;
                 }
