@@ -155,9 +155,9 @@ public class BrokerPresence implements DevicePresence {
         java.util.Set<DeviceId> devices = new java.util.LinkedHashSet<>();
         for (CallState state : List.of(CallState.RINGING, CallState.ACCEPTED, CallState.CONNECTED)) {
             for (int offset = 0; ; offset += SWEEP_PAGE) {
-                List<Call> page = calls.store().search(new CallQuery(null, null, state, null, null, null, SWEEP_PAGE,
+                List<Call> page = calls.store().search(new CallQuery(null, null, state, null, null, start, SWEEP_PAGE,
                         offset));
-                page.stream().filter(c -> c.createdAt().isBefore(start)).forEach(c -> devices.add(c.device()));
+                page.forEach(c -> devices.add(c.device()));
                 if (page.size() < SWEEP_PAGE) {
                     break;
                 }
