@@ -466,7 +466,12 @@ final class Report {
         b.append("## Whole calls per second (CallBridge only; median across rounds)\n\n");
         b.append("Closed loop: ring → `call.ringing` → the app's AppControlDeviceData accept → `control` to the device → "
                 + "control_reply and report 2 → its report_reply → report 0 → `call.ended` (HANGUP); then the device "
-                + "rings again. Call time: ring sent → `call.ended` received.\n\n");
+                + "rings again. Call time: ring sent → `call.ended` received. "
+                + (r.options.get("callsCount") instanceof Number n && n.intValue() > 0
+                        ? n + " calls, counted from the first."
+                        : "Measured for " + r.options.get("callsWindowSeconds") + " s after "
+                                + r.options.get("callsWarmupSeconds") + " s of calls (the JIT's warm-up).")
+                + "\n\n");
         b.append("| system | concurrency | calls/s | p50 | p99 | max | completed in window | failed (why) | end reasons | CPU/call sys (+broker) |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (String sys : cbs) {
